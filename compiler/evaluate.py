@@ -1,0 +1,135 @@
+"""`squeezeflow eval`: top-1/top-5 accuracy of a float .pth or a quantized .onnx over a labelled image folder."""
+import json
+import sys
+from pathlib import Path
+
+from .errors import UserError, require_file
+
+
+def add_arguments(parser):
+    parser.add_argument("model", metavar="MODEL", help="a .pth state_dict or an .onnx model")
+    parser.add_argument("--images", required=True, metavar="DIR",
+                        help="labelled images: nXXXXXXXX_*.JPEG (ImageNet synsets) or imagenet_NN_CLASS.jpg")
+    parser.add_argument("--limit", type=int, metavar="N", help="use only the first N images (sorted by name)")
+    parser.add_argument("--arch", help="architecture of a .pth (default: inferred, plain not bypass)")
+    parser.add_argument("--preprocess", metavar="PRESET|FILE.json",
+                        help="override the preprocessing (default: the .onnx metadata, else torchvision)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+
+
+def run(args):
+    from .datasets import labelled_images
+
+    path = require_file(args.model, "model")
+    if args.limit is not None and args.limit < 1:
+        raise UserError(f"--limit must be at least 1, not {args.limit}")
+    samples = labelled_images(args.images, args.limit)
+    if path.suffix.lower() == ".onnx":
+        classify, spec = onnx_classifier(path, args.preprocess)
+    elif path.suffix.lower() in (".pth", ".pt"):
+        classify, spec = torch_classifier(path, args.arch, args.preprocess)
+    else:
+        raise UserError("model must be a .pth or .onnx file", str(path))
+    result = {"model": str(path), **accuracy(classify, samples, spec)}
+    if args.json:
+        print(json.dumps(result))
+    else:
+        print(f"{path.name}: top-1 {100 * result['top1']:.2f}%  top-5 {100 * result['top5']:.2f}%  "
+              f"(n={result['n']})")
+
+
+def _spec(preprocess, default):
+    from .quantize import resolve_preprocess
+
+    return resolve_preprocess("squeezenet1_1", preprocess, None) if preprocess else default
+
+
+def torch_classifier(path, arch=None, preprocess=None):
+    """(batch NCHW float32 ndarray -> logits ndarray, preprocessing spec) for a float state_dict."""
+    import torch
+
+    from squeezeflow.host.preprocess import torchvision
+
+    from .models import build_float_model, infer_arch, load_weights, parse_arch, read_state_dict
+
+    inferred, num_classes = infer_arch(read_state_dict(path))
+    arch = arch or inferred
+    parse_arch(arch)
+    model = load_weights(build_float_model(arch, num_classes), path).eval()
+
+    def classify(x):
+        with torch.no_grad():
+            return model(torch.from_numpy(x)).numpy()
+
+    return classify, _spec(preprocess, torchvision())
+
+
+def onnx_classifier(path, preprocess=None):
+    """(classify, spec) for an .onnx: onnxruntime for QCDQ/float graphs, qonnx's executor for QONNX graphs."""
+    import numpy as np
+    import onnx
+
+    from squeezeflow.host.preprocess import PreprocessSpec, torchvision
+
+    from .quantize import PREPROCESS_KEY
+
+    try:
+        proto = onnx.load(str(path))
+    except Exception as exc:  # onnx raises DecodeError and friends for non-ONNX files
+        raise UserError("cannot read ONNX model", str(path), f"{type(exc).__name__}: {exc}") from None
+    props = {p.key: p.value for p in proto.metadata_props}
+    if preprocess:
+        spec = _spec(preprocess, None)
+    elif PREPROCESS_KEY in props:
+        try:
+            spec = PreprocessSpec.from_json(props[PREPROCESS_KEY])
+        except ValueError as exc:
+            raise UserError("bad preprocessing metadata", str(path), str(exc)) from None
+    else:
+        print(f"warning: {path} has no {PREPROCESS_KEY} metadata; assuming torchvision preprocessing",
+              file=sys.stderr)
+        spec = torchvision()
+    input_name = proto.graph.input[0].name
+    if any(n.domain.startswith("qonnx") for n in proto.graph.node):
+        from qonnx.core.modelwrapper import ModelWrapper
+        from qonnx.core.onnx_exec import execute_onnx
+
+        wrapper, output_name = ModelWrapper(proto), proto.graph.output[0].name
+
+        def classify(x):
+            return np.concatenate([execute_onnx(wrapper, {input_name: x[i:i + 1]})[output_name]
+                                   for i in range(len(x))])
+    else:
+        import onnxruntime as ort
+
+        options = ort.SessionOptions()
+        # run the QDQ graph node by node, as brevitas computes it, instead of ORT's fused integer kernels
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+        session = ort.InferenceSession(proto.SerializeToString(), options, providers=["CPUExecutionProvider"])
+
+        def classify(x):
+            return np.concatenate([session.run(None, {input_name: x[i:i + 1]})[0] for i in range(len(x))])
+
+    return classify, spec
+
+
+def accuracy(classify, samples, spec, batch=16, desc="evaluating") -> dict:
+    """{'top1', 'top5', 'n'} of `classify` over [(path, label)], fractions in 0..1; progress bar on stderr."""
+    import numpy as np
+    from tqdm import tqdm
+
+    from squeezeflow.host.preprocess import preprocess
+
+    from .datasets import read_rgb
+
+    top1 = top5 = 0
+    with tqdm(total=len(samples), desc=desc, unit="img", leave=False) as bar:
+        for i in range(0, len(samples), batch):
+            chunk = samples[i:i + batch]
+            logits = classify(np.stack([preprocess(read_rgb(p), spec) for p, _ in chunk]))
+            ranked = np.argsort(-logits, axis=1, kind="stable")[:, :5]
+            labels = np.array([label for _, label in chunk])
+            top1 += int((ranked[:, 0] == labels).sum())
+            top5 += int((ranked == labels[:, None]).any(axis=1).sum())
+            bar.update(len(chunk))
+    return {"top1": top1 / len(samples), "top5": top5 / len(samples), "n": len(samples)}

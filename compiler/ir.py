@@ -1,0 +1,229 @@
+"""The integer dataflow IR: the single source of truth every later artefact is a view of.
+
+A `Network` is a list of layers in topological (stream) order. Every tensor is CHW and integer; how its integers map
+to real numbers is its `QType`. Arrays too large for JSON (weights, biases) live in `weights.npz` under
+`<layer>.weight` (int8, OIHW) and `<layer>.bias` (int32); everything else, including per-channel requantization
+parameters, is in `ir.json`.
+
+Arithmetic contract (the golden model, the HLS kernels and the RTL kernels all implement exactly this):
+- conv: acc[o] = bias[o] + sum_{c,ky,kx} weight[o,c,ky,kx] * x[c, y*sh+ky-pt, x*sw+kx-pl], where positions outside
+  the input read `pad_value` (the input's zero point) and x is used as stored minus nothing: the input zero point is
+  folded into `bias` by the front end. The result is `requant`ed.
+- requant: y = clamp(round_half_even(acc * multiplier[c] / 2**shift[c]) + zero_point, lo, hi). ReLU is the clamp
+  (lo == zero_point), fused.
+- maxpool: max over the window's positions that lie inside the input (ceil-mode windows are clipped, never padded).
+- concat: channels of inputs[0] then inputs[1]; an input whose type differs from the output's is requantized,
+  requant(x - x.zero_point), else passed through (`requant` entry None).
+- add: y = clamp(round_half_even((ma * (a - za) + mb * (b - zb)) / 2**shift) + zero_point, lo, hi), za and zb the
+  inputs' zero points, zero_point/lo/hi the output type's.
+- gap: s = sum over all pixels of (x - x.zero_point); with `requant` the output is requant(s) (a quantized average),
+  without it the output is s itself (int32 logits whose real value is s * out_type.scale).
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import io
+import json
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+IR_VERSION = 1
+NETWORK_INPUT = "input"
+
+
+@dataclass
+class QType:
+    """Integer tensor type: value range [lo, hi] of a `bits`-bit integer, real value = scale * (q - zero_point)."""
+
+    bits: int
+    signed: bool
+    zero_point: int
+    scale: float
+    lo: int
+    hi: int
+
+    def same_encoding(self, other: QType) -> bool:
+        return (self.zero_point, self.scale, self.lo, self.hi) == (other.zero_point, other.scale, other.lo, other.hi)
+
+
+@dataclass
+class Requant:
+    """Per-channel fixed-point rescale: y = clamp(round_half_even(acc * multiplier / 2**shift) + zero_point, lo, hi).
+
+    A single-element `multiplier`/`shift` applies to every channel.
+    """
+
+    multiplier: list[int]
+    shift: list[int]
+    zero_point: int
+    lo: int
+    hi: int
+
+    @property
+    def relu(self) -> bool:
+        return self.lo >= self.zero_point
+
+
+@dataclass
+class Layer:
+    name: str
+    inputs: list[str]
+    out_shape: list[int]  # [C, H, W]
+    out_type: QType
+    group: str = ""  # the SqueezeNet block this layer belongs to ("conv1", "fire2", "pool1", "conv10", ...)
+    source: list[str] = field(default_factory=list)  # ONNX node names lowered into this layer
+
+    kind = "layer"
+
+
+@dataclass
+class Conv(Layer):
+    kernel: list[int] = field(default_factory=lambda: [1, 1])  # [kh, kw]
+    stride: list[int] = field(default_factory=lambda: [1, 1])  # [sh, sw]
+    pad: list[int] = field(default_factory=lambda: [0, 0, 0, 0])  # [top, left, bottom, right]
+    in_channels: int = 0
+    weight_bits: int = 8
+    acc_bits: int = 32
+    pad_value: int = 0
+    requant: Requant | None = None
+    role: str = ""  # "conv1", "squeeze", "expand1x1", "expand3x3", "classifier"
+    simd: int = 1  # input channels consumed per cycle (folding; the planner sets it)
+    pe: int = 1  # output channels produced in parallel
+
+    kind = "conv"
+
+    @property
+    def fan_in(self) -> int:
+        return self.in_channels * self.kernel[0] * self.kernel[1]
+
+
+@dataclass
+class MaxPool(Layer):
+    kernel: list[int] = field(default_factory=lambda: [3, 3])
+    stride: list[int] = field(default_factory=lambda: [2, 2])
+    pad: list[int] = field(default_factory=lambda: [0, 0, 0, 0])
+    kind = "maxpool"
+
+
+@dataclass
+class Concat(Layer):
+    requant: list[Requant | None] = field(default_factory=list)  # one per input
+    kind = "concat"
+
+
+@dataclass
+class Add(Layer):
+    multiplier: list[int] = field(default_factory=list)  # [ma, mb]
+    shift: int = 0
+    kind = "add"
+
+
+@dataclass
+class GlobalAvgPool(Layer):
+    requant: Requant | None = None
+    kind = "gap"
+
+
+LAYER_KINDS = {cls.kind: cls for cls in (Conv, MaxPool, Concat, Add, GlobalAvgPool)}
+
+
+@dataclass
+class Network:
+    name: str
+    model_sha256: str
+    input_shape: list[int]  # [C, H, W]
+    input_type: QType
+    preprocess: dict
+    labels: list[str] | str
+    layers: list[Layer]
+    output: str  # name of the layer whose output is the logits
+    ir_version: int = IR_VERSION
+
+    def layer(self, name: str) -> Layer:
+        for layer in self.layers:
+            if layer.name == name:
+                return layer
+        raise KeyError(name)
+
+    def consumers(self, name: str) -> list[Layer]:
+        return [layer for layer in self.layers if name in layer.inputs]
+
+    def shape_of(self, name: str) -> list[int]:
+        return self.input_shape if name == NETWORK_INPUT else self.layer(name).out_shape
+
+    def type_of(self, name: str) -> QType:
+        return self.input_type if name == NETWORK_INPUT else self.layer(name).out_type
+
+    @property
+    def output_layer(self) -> Layer:
+        return self.layer(self.output)
+
+    @property
+    def num_classes(self) -> int:
+        return self.output_layer.out_shape[0]
+
+    # --- serialisation -------------------------------------------------------------------------------------------
+
+    def to_json(self) -> str:
+        doc = dataclasses.asdict(self)
+        doc["layers"] = [{"kind": layer.kind, **dataclasses.asdict(layer)} for layer in self.layers]
+        return json.dumps(doc, indent=1, sort_keys=True) + "\n"
+
+    @classmethod
+    def from_json(cls, text: str) -> Network:
+        doc = json.loads(text)
+        if doc.get("ir_version") != IR_VERSION:
+            raise ValueError(f"IR version {doc.get('ir_version')} is not {IR_VERSION}: recompile the model")
+        doc["input_type"] = QType(**doc["input_type"])
+        doc["layers"] = [_layer_from_dict(d) for d in doc["layers"]]
+        return cls(**doc)
+
+
+def _layer_from_dict(d: dict) -> Layer:
+    d = dict(d)
+    layer_cls = LAYER_KINDS[d.pop("kind")]
+    d["out_type"] = QType(**d["out_type"])
+    if layer_cls is Conv or layer_cls is GlobalAvgPool:
+        d["requant"] = Requant(**d["requant"]) if d.get("requant") else None
+    if layer_cls is Concat:
+        d["requant"] = [Requant(**r) if r else None for r in d["requant"]]
+    return layer_cls(**d)
+
+
+# --- weights.npz, written byte-for-byte reproducibly ------------------------------------------------------------
+
+_FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+
+
+def save_arrays(path: Path, arrays: dict[str, np.ndarray]) -> None:
+    """Like np.savez but deterministic: sorted names, fixed timestamps, so equal arrays give equal bytes."""
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED) as zf:
+        for name in sorted(arrays):
+            buf = io.BytesIO()
+            np.lib.format.write_array(buf, np.ascontiguousarray(arrays[name]), allow_pickle=False)
+            info = zipfile.ZipInfo(name + ".npy", date_time=_FIXED_ZIP_TIME)
+            info.external_attr = 0o644 << 16
+            zf.writestr(info, buf.getvalue())
+
+
+def load_arrays(path: Path) -> dict[str, np.ndarray]:
+    with np.load(path, allow_pickle=False) as data:
+        return {name: data[name] for name in data.files}
+
+
+def file_sha256(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def save(build_dir: Path, net: Network, arrays: dict[str, np.ndarray]) -> None:
+    (build_dir / "ir.json").write_text(net.to_json())
+    save_arrays(build_dir / "weights.npz", arrays)
+
+
+def load(build_dir: Path) -> tuple[Network, dict[str, np.ndarray]]:
+    net = Network.from_json((build_dir / "ir.json").read_text())
+    return net, load_arrays(build_dir / "weights.npz")

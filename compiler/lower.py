@@ -1,0 +1,566 @@
+"""Pass 2, lower: the ONNX graph (QONNX, QCDQ or QDQ) -> integer IR layers.
+
+The three formats differ only in how they spell "this real tensor is s * (q - z) for integers q in [lo, hi]":
+QONNX with one `Quant` node, QCDQ with QuantizeLinear -> Clip -> DequantizeLinear, QDQ without the Clip. Lowering
+walks the nodes in order and tracks what each ONNX tensor is:
+
+- `Const`: a plain constant (initializer, Constant node, or folded from constants);
+- `QConst`: a quantized constant (weights, biases): integers, scale and zero point;
+- `QAct`: an integer activation produced by an IR layer (or the network input), with its `QType`;
+- `QInt`: the integer output of a QuantizeLinear not yet dequantized (a Clip may still narrow its range);
+- a `Pending` value: real-valued, a per-channel scale times an exact integer accumulator (a convolution, a
+  concatenation of convolutions, an add or a global pool) waiting for the quantizer that fixes its requantization.
+
+A quantizer applied to a pending value emits the IR layer(s) with their requantization; one applied to an integer
+activation is an identity when the encodings match (QDQ re-quantizes MaxPool outputs that way) and a requantizing
+concat or pool otherwise. Anything else is rejected with the node's name, op type and the reason.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from squeezeflow.hw.spec import REQUANT_MULT_BITS
+
+from . import ir
+from .errors import UserError
+from .load import QONNX_DOMAINS, LoadedModel
+
+PASS_THROUGH = ("Identity", "Dropout")
+SHAPE_ONLY = ("Flatten", "Reshape", "Squeeze")  # allowed on the (N, C, 1, 1) pooled output only
+_INT_RANGES = {np.dtype(np.uint8): (0, 255), np.dtype(np.int8): (-128, 127)}
+
+
+# --- values -----------------------------------------------------------------------------------------------------
+
+@dataclass
+class Const:
+    value: np.ndarray
+    int_range: tuple[int, int] | None = None  # declared range of an integer constant (dtype, or a Clip's bounds)
+
+
+@dataclass
+class QConst:
+    q: np.ndarray  # integers (int64)
+    scale: np.ndarray  # per-tensor (size 1) or per-channel along `axis`
+    zero_point: np.ndarray
+    axis: int
+    lo: int
+    hi: int
+
+
+@dataclass
+class QAct:
+    producer: str  # IR layer name, or ir.NETWORK_INPUT
+    qtype: ir.QType
+    shape: list[int]
+    pooled: bool = False  # a global pool's output: only reshapes (and a final softmax) may follow
+
+
+@dataclass
+class QInt:
+    source: object  # what the QuantizeLinear quantizes
+    scale: float
+    zero_point: int
+    lo: int
+    hi: int
+    nodes: list[str]
+
+
+@dataclass
+class FloatInput:
+    shape: list[int]
+
+
+@dataclass
+class Pending:
+    """Real value = acc_scale[c] * (integer accumulator); `emit(qtype, relu)` creates the layers."""
+
+    shape: list[int]
+    emit: object  # callable(QType, relu: bool, nodes: list[str]) -> QAct
+    relu: bool = False
+    pooled: bool = False
+    float_output: object = None  # callable() -> QAct, for a global pool that ends the network unquantized
+    convs: list = field(default_factory=list)  # PendingConv parts, when this is a convolution or their concat
+
+
+# --- fixed-point helpers ----------------------------------------------------------------------------------------
+
+def fixed_point(real: float, where: str) -> tuple[int, int]:
+    """(multiplier, shift) with multiplier / 2**shift == real to REQUANT_MULT_BITS significant bits."""
+    if not (real > 0 and math.isfinite(real)):
+        raise UserError("requantization scale must be positive and finite", where, f"it is {real}")
+    exponent = math.floor(math.log2(real))
+    shift = REQUANT_MULT_BITS - 1 - exponent
+    if shift < 0:
+        raise UserError("requantization scale is too large", where, f"{real} >= 2**{REQUANT_MULT_BITS}")
+    shift = min(shift, 62)  # a scale below 2**-39 rounds to a multiplier with fewer bits; still exact to 2**-62
+    multiplier = round(real * 2.0**shift)
+    if multiplier >= 1 << REQUANT_MULT_BITS:
+        multiplier, shift = multiplier >> 1, shift - 1
+    return multiplier, shift
+
+
+def range_bits(lo: int, hi: int) -> tuple[int, bool]:
+    """Smallest (bits, signed) integer type holding [lo, hi]."""
+    if lo >= 0:
+        return max(1, int(hi).bit_length()), False
+    return max(int(-lo - 1).bit_length(), int(hi).bit_length()) + 1, True
+
+
+def _same_scale(a: float, b: float) -> bool:
+    return abs(a - b) <= 1e-6 * max(abs(a), abs(b))
+
+
+# --- the lowering walk ------------------------------------------------------------------------------------------
+
+class Lowering:
+    def __init__(self, loaded: LoadedModel):
+        import onnx
+
+        self.onnx = onnx
+        self.loaded = loaded
+        self.graph = loaded.model.graph
+        self.values: dict[str, object] = {}
+        self.layers: list[ir.Layer] = []
+        self.arrays: dict[str, np.ndarray] = {}
+        self.input_type: ir.QType | None = None
+        self.nodes = self._live_nodes()
+
+    def _live_nodes(self):
+        """Nodes in topological order that contribute to the output (exporters leave dead shape arithmetic)."""
+        needed = {o.name for o in self.graph.output}
+        live = []
+        for node in reversed(self.graph.node):
+            if any(out in needed for out in node.output):
+                live.append(node)
+                needed.update(i for i in node.input if i)
+        return live[::-1]
+
+    def fail(self, node, why: str):
+        raise UserError(f"node {node.name or node.output[0]!r} ({node.op_type})", why=why)
+
+    def run(self):
+        from onnx import numpy_helper
+
+        for init in self.graph.initializer:
+            self.values[init.name] = self._const(numpy_helper.to_array(init))
+        self.values[self.loaded.input_name] = FloatInput(self.loaded.input_shape)
+        for node in self.nodes:
+            if node.domain not in ("", "ai.onnx") + QONNX_DOMAINS:
+                self.fail(node, f"operator domain {node.domain!r} is not supported")
+            handler = getattr(self, f"op_{node.op_type}", None)
+            inputs = [self.values.get(name) if name else None for name in node.input]
+            if any(name and v is None for name, v in zip(node.input, inputs)):
+                self.fail(node, "an input is neither produced by an earlier node nor an initializer")
+            if handler is None:
+                if inputs and all(isinstance(v, Const) for v in inputs if v is not None):
+                    result = self._fold(node, inputs)
+                else:
+                    self.fail(node, "operator is not supported in a SqueezeNet dataflow accelerator")
+            else:
+                result = handler(node, *inputs)
+            if len(node.output) > 1 and node.op_type != "Dropout":
+                self.fail(node, "nodes with several outputs are not supported")
+            self.values[node.output[0]] = result
+        return self._finish()
+
+    def _finish(self):
+        out = self.values[self.graph.output[0].name]
+        if isinstance(out, Pending) and out.float_output is not None:
+            out = out.float_output()
+        if not (isinstance(out, QAct) and out.pooled):
+            raise UserError("model output is not a global average pool of a quantized tensor",
+                            self.graph.output[0].name, "not a SqueezeNet-family network")
+        if self.input_type is None:
+            raise UserError("the model input is never quantized", self.loaded.input_name)
+        return self.layers, self.arrays, self.input_type, out.producer
+
+    # --- constants ---------------------------------------------------------------------------------------------
+
+    @staticmethod
+    def _const(array: np.ndarray) -> Const:
+        return Const(array, _INT_RANGES.get(array.dtype))
+
+    def _fold(self, node, inputs) -> Const:
+        from onnx.reference import ReferenceEvaluator
+
+        names = [f"in{i}" for i in range(len(node.input))]
+        folded_node = self.onnx.helper.make_node(node.op_type, [n if v is not None else "" for n, v in
+                                                                 zip(names, inputs)], ["out"], domain=node.domain)
+        folded_node.attribute.extend(node.attribute)
+        try:
+            evaluator = ReferenceEvaluator(folded_node)
+            result = evaluator.run(None, {n: v.value for n, v in zip(names, inputs) if v is not None})[0]
+        except Exception as exc:  # the reference evaluator raises many types on malformed nodes
+            self.fail(node, f"cannot evaluate on constants: {str(exc).splitlines()[0] if str(exc) else exc!r}")
+        return self._const(np.asarray(result))
+
+    def _scalar(self, node, value, what: str, integer: bool = False):
+        if not isinstance(value, Const) or value.value.size != 1:
+            self.fail(node, f"{what} must be a constant scalar")
+        v = value.value.reshape(()).item()
+        if integer and v != int(v):
+            self.fail(node, f"{what} must be an integer, not {v}")
+        return int(v) if integer else float(v)
+
+    # --- quantizers ---------------------------------------------------------------------------------------------
+
+    def op_QuantizeLinear(self, node, x, scale, zero_point=None):
+        if self._attr(node, "axis", 1) != 1 and isinstance(scale, Const) and scale.value.size > 1:
+            self.fail(node, "per-axis activation quantization is only supported along channels")
+        s = self._scalar(node, scale, "activation scale (per-tensor)")
+        if zero_point is None:
+            zp, (lo, hi) = 0, (0, 255)
+        else:
+            zp = self._scalar(node, zero_point, "zero point", integer=True)
+            if zero_point.value.dtype not in _INT_RANGES:
+                self.fail(node, f"quantized type {zero_point.value.dtype} is not supported (int8/uint8 only)")
+            lo, hi = _INT_RANGES[zero_point.value.dtype]
+        if isinstance(x, Const):
+            self.fail(node, "quantizing a float constant at run time is not supported; store it quantized")
+        return QInt(x, s, zp, lo, hi, [node.name])
+
+    def op_Clip(self, node, x, lo=None, hi=None):
+        bounds = [self._scalar(node, b, "Clip bound", integer=isinstance(x, (QInt, Const))) if b is not None
+                  else None for b in (lo, hi)]
+        if isinstance(x, Const):
+            if not np.issubdtype(x.value.dtype, np.integer):
+                return self._fold(node, [x, lo, hi])
+            old_lo, old_hi = x.int_range or (int(x.value.min()), int(x.value.max()))
+            new_lo = old_lo if bounds[0] is None else max(old_lo, bounds[0])
+            new_hi = old_hi if bounds[1] is None else min(old_hi, bounds[1])
+            return Const(np.clip(x.value, new_lo, new_hi), (new_lo, new_hi))
+        if isinstance(x, QInt):
+            return QInt(x.source, x.scale, x.zero_point, x.lo if bounds[0] is None else max(x.lo, bounds[0]),
+                        x.hi if bounds[1] is None else min(x.hi, bounds[1]), x.nodes + [node.name])
+        self.fail(node, "Clip is only supported on quantized integers (a QCDQ quantizer)")
+
+    def op_DequantizeLinear(self, node, x, scale, zero_point=None):
+        if isinstance(x, Const):
+            if not np.issubdtype(x.value.dtype, np.integer):
+                self.fail(node, "dequantizing a non-integer constant")
+            axis = self._attr(node, "axis", 1)
+            zp = np.zeros(1, np.int64) if zero_point is None else zero_point.value.astype(np.int64).reshape(-1)
+            if not isinstance(scale, Const):
+                self.fail(node, "scale must be a constant")
+            lo, hi = x.int_range or _INT_RANGES.get(x.value.dtype, (int(x.value.min()), int(x.value.max())))
+            return QConst(x.value.astype(np.int64), scale.value.astype(np.float64).reshape(-1), zp,
+                          axis % max(x.value.ndim, 1), lo, hi)
+        if not isinstance(x, QInt):
+            self.fail(node, "DequantizeLinear must follow a QuantizeLinear (optionally through a Clip)")
+        s = self._scalar(node, scale, "activation scale (per-tensor)")
+        zp = 0 if zero_point is None else self._scalar(node, zero_point, "zero point", integer=True)
+        if not _same_scale(s, x.scale) or zp != x.zero_point:
+            self.fail(node, "dequantizes with other parameters than its QuantizeLinear used")
+        return self._quantize(node, x.source, s, zp, x.lo, x.hi, x.nodes + [node.name])
+
+    def op_Quant(self, node, x, scale, zero_point, bitwidth):
+        """QONNX: q = clamp(round(x / s + z), min, max), output s * (q - z)."""
+        bits = self._scalar(node, bitwidth, "bit width", integer=True)
+        signed, narrow = self._attr(node, "signed", 1), self._attr(node, "narrow", 0)
+        lo = -(1 << (bits - 1)) + narrow if signed else 0
+        hi = (1 << (bits - 1)) - 1 if signed else (1 << bits) - 1 - narrow
+        if isinstance(x, Const):
+            s = scale.value.astype(np.float64) if isinstance(scale, Const) else self.fail(node, "scale not constant")
+            zp = zero_point.value.astype(np.float64) if isinstance(zero_point, Const) else None
+            if zp is None or np.any(zp != np.round(zp)):
+                self.fail(node, "zero point must be a constant integer")
+            q = np.clip(np.round(x.value.astype(np.float64) / s + zp), lo, hi).astype(np.int64)
+            axis = int(np.argmax(s.shape)) if s.size > 1 else 0
+            return QConst(q, s.reshape(-1), zp.astype(np.int64).reshape(-1), axis, lo, hi)
+        rounding = self._attr(node, "rounding_mode", b"ROUND")
+        rounding = rounding.decode() if isinstance(rounding, bytes) else rounding
+        if rounding.upper() not in ("ROUND", "HALF_EVEN"):
+            self.fail(node, f"activation rounding mode {rounding} is not supported (ROUND only)")
+        s = self._scalar(node, scale, "activation scale (per-tensor)")
+        zp = self._scalar(node, zero_point, "zero point", integer=True)
+        return self._quantize(node, x, s, zp, lo, hi, [node.name])
+
+    def _quantize(self, node, source, scale: float, zp: int, lo: int, hi: int, nodes: list[str]) -> QAct:
+        bits, signed = range_bits(lo, hi)
+        if not 2 <= bits <= 8:
+            self.fail(node, f"activation range [{lo}, {hi}] needs {bits} bits; 2 to 8 are supported")
+        if not lo <= zp <= hi:
+            self.fail(node, f"zero point {zp} lies outside the range [{lo}, {hi}]")
+        qtype = ir.QType(bits=bits, signed=signed, zero_point=zp, scale=scale, lo=lo, hi=hi)
+        if isinstance(source, FloatInput):
+            if self.input_type is not None:
+                self.fail(node, "the network input is quantized twice")
+            self.input_type = qtype
+            return QAct(ir.NETWORK_INPUT, qtype, source.shape)
+        if isinstance(source, Pending):
+            return source.emit(qtype, source.relu, nodes)
+        if isinstance(source, QAct):
+            if source.qtype.same_encoding(qtype) or (
+                    _same_scale(source.qtype.scale, scale) and source.qtype.zero_point == zp
+                    and lo <= source.qtype.lo and source.qtype.hi <= hi):
+                return source  # QDQ re-quantizes MaxPool/Flatten outputs with their input's parameters
+            self.fail(node, "requantizing an already quantized tensor is only supported after Concat and pooling")
+        self.fail(node, "quantizes a value that is not an activation")
+
+    # --- compute ops --------------------------------------------------------------------------------------------
+
+    def op_Conv(self, node, x, w, b=None):
+        if not isinstance(x, QAct) or x.pooled:
+            self.fail(node, "convolution input must be a quantized activation (DequantizeLinear or Quant output)")
+        if not isinstance(w, QConst):
+            self.fail(node, "weights must be quantized constants")
+        if self._attr(node, "group", 1) != 1:
+            self.fail(node, "grouped or depthwise convolution is not supported")
+        if any(d != 1 for d in self._attr(node, "dilations", [1, 1])):
+            self.fail(node, "dilated convolution is not supported")
+        if w.q.ndim != 4 or w.q.shape[1] != x.shape[0]:
+            self.fail(node, f"weight shape {list(w.q.shape)} does not fit input channels {x.shape[0]}")
+        out_ch, in_ch, kh, kw = w.q.shape
+        if np.any(w.zero_point != 0):
+            self.fail(node, "weights must be symmetric (zero point 0)")
+        if w.scale.size not in (1, out_ch) or (w.scale.size > 1 and w.axis != 0):
+            self.fail(node, "weight scales must be per tensor or per output channel")
+        wbits, wsigned = range_bits(w.lo, w.hi)
+        if not (wsigned and 2 <= wbits <= 8):
+            self.fail(node, f"weight range [{w.lo}, {w.hi}] is not a signed 2- to 8-bit integer")
+        stride = list(self._attr(node, "strides", [1, 1]))
+        pad = self._pads(node, x.shape[1:], [kh, kw], stride)
+        out_h = (x.shape[1] + pad[0] + pad[2] - kh) // stride[0] + 1
+        out_w = (x.shape[2] + pad[1] + pad[3] - kw) // stride[1] + 1
+        if out_h < 1 or out_w < 1:
+            self.fail(node, f"kernel {kh}x{kw} does not fit the {x.shape[1]}x{x.shape[2]} input")
+
+        acc_scale = x.qtype.scale * np.broadcast_to(w.scale, (out_ch,))
+        bias = self._bias(node, b, acc_scale)
+        # The input zero point is folded into the bias; padding then reads the zero point, which adds nothing.
+        bias = bias - x.qtype.zero_point * w.q.reshape(out_ch, -1).sum(axis=1)
+        x_max = max(abs(x.qtype.lo - x.qtype.zero_point), abs(x.qtype.hi - x.qtype.zero_point))
+        w_max = max(abs(w.lo), abs(w.hi))
+        acc_max = in_ch * kh * kw * w_max * x_max + int(np.abs(bias).max())
+        acc_bits = acc_max.bit_length() + 1
+        if acc_bits > 63 - REQUANT_MULT_BITS:
+            self.fail(node, f"accumulator needs {acc_bits} bits; at most {63 - REQUANT_MULT_BITS} are supported")
+        if np.abs(bias).max() >= 2**31:
+            self.fail(node, "bias does not fit 32 bits after folding the input zero point")
+        layer = ir.Conv(name=node.name or node.output[0], inputs=[x.producer], out_shape=[out_ch, out_h, out_w],
+                        out_type=None, source=[node.name], kernel=[kh, kw], stride=stride, pad=pad,
+                        in_channels=in_ch, weight_bits=wbits, acc_bits=acc_bits,
+                        pad_value=x.qtype.zero_point)
+        weight = w.q.astype(np.int8)
+        return self._pending_conv(layer, weight, bias.astype(np.int32), acc_scale)
+
+    def _bias(self, node, b, acc_scale: np.ndarray) -> np.ndarray:
+        out_ch = acc_scale.size
+        if b is None:
+            return np.zeros(out_ch, np.int64)
+        if isinstance(b, QConst):
+            real = (b.q - b.zero_point).astype(np.float64).reshape(-1) * np.broadcast_to(b.scale, (out_ch,))
+            if np.allclose(np.broadcast_to(b.scale, (out_ch,)), acc_scale, rtol=1e-5, atol=0):
+                return (b.q - b.zero_point).astype(np.int64).reshape(-1)
+        elif isinstance(b, Const):
+            real = b.value.astype(np.float64).reshape(-1)
+        else:
+            self.fail(node, "bias must be a constant")
+        if real.size != out_ch:
+            self.fail(node, f"bias has {real.size} values for {out_ch} output channels")
+        # A float (or differently scaled) bias is rounded onto the accumulator's scale: the only inexact step.
+        return np.round(real / acc_scale).astype(np.int64)
+
+    def _pending_conv(self, layer: ir.Conv, weight, bias, acc_scale) -> Pending:
+        def emit(qtype: ir.QType, relu: bool, nodes: list[str]) -> QAct:
+            layer.requant = self._requant(acc_scale / qtype.scale, qtype, relu, layer.name)
+            layer.out_type = qtype
+            layer.source += nodes
+            self.arrays[f"{layer.name}.weight"] = weight
+            self.arrays[f"{layer.name}.bias"] = bias
+            self.layers.append(layer)
+            return QAct(layer.name, qtype, layer.out_shape)
+
+        pending = Pending(layer.out_shape, emit)
+        pending.convs = [pending]
+        return pending
+
+    def _requant(self, reals: np.ndarray, qtype: ir.QType, relu: bool, where: str) -> ir.Requant:
+        pairs = [fixed_point(float(r), where) for r in np.atleast_1d(reals)]
+        lo = max(qtype.lo, qtype.zero_point) if relu else qtype.lo
+        return ir.Requant(multiplier=[m for m, _ in pairs], shift=[s for _, s in pairs],
+                          zero_point=qtype.zero_point, lo=lo, hi=qtype.hi)
+
+    def _pads(self, node, hw, kernel, stride) -> list[int]:
+        auto_pad = self._attr(node, "auto_pad", b"NOTSET")
+        auto_pad = auto_pad.decode() if isinstance(auto_pad, bytes) else auto_pad
+        if auto_pad in ("NOTSET", "VALID"):
+            pads = list(self._attr(node, "pads", [0, 0, 0, 0])) if auto_pad == "NOTSET" else [0, 0, 0, 0]
+            return [pads[0], pads[1], pads[2], pads[3]]  # ONNX order: top, left, bottom, right
+        if auto_pad in ("SAME_UPPER", "SAME_LOWER"):
+            total = [max(0, (-(-size // s) - 1) * s + k - size) for size, k, s in zip(hw, kernel, stride)]
+            small = [t // 2 for t in total]
+            big = [t - t // 2 for t in total]
+            first, last = (small, big) if auto_pad == "SAME_UPPER" else (big, small)
+            return [first[0], first[1], last[0], last[1]]
+        self.fail(node, f"auto_pad {auto_pad} is not supported")
+
+    def op_Relu(self, node, x):
+        if isinstance(x, Pending):
+            x.relu = True
+            return x
+        if isinstance(x, QAct) and x.qtype.lo >= x.qtype.zero_point:
+            return x  # the quantizer's range already clamps at zero
+        self.fail(node, "ReLU must come before the quantizer (or be implied by its range)")
+
+    def op_MaxPool(self, node, x):
+        if not isinstance(x, QAct) or x.pooled:
+            self.fail(node, "max pooling input must be a quantized activation")
+        if self._attr(node, "storage_order", 0) != 0:
+            self.fail(node, "storage_order=1 is not supported")
+        if any(d != 1 for d in self._attr(node, "dilations", [1, 1])):
+            self.fail(node, "dilated pooling is not supported")
+        kernel = list(self._attr(node, "kernel_shape", None) or self.fail(node, "kernel_shape missing"))
+        stride = list(self._attr(node, "strides", [1, 1]))
+        pad = self._pads(node, x.shape[1:], kernel, stride)
+        ceil = self._attr(node, "ceil_mode", 0)
+        out = []
+        for i, size in enumerate(x.shape[1:]):
+            span = size + pad[i] + pad[i + 2] - kernel[i]
+            n = (-(-span // stride[i]) if ceil else span // stride[i]) + 1
+            if ceil and (n - 1) * stride[i] >= size + pad[i]:
+                n -= 1  # the last window must start inside the input (PyTorch and onnxruntime agree)
+            if n < 1:
+                self.fail(node, f"kernel {kernel} does not fit the input {x.shape[1:]}")
+            out.append(n)
+        layer = ir.MaxPool(name=node.name or node.output[0], inputs=[x.producer], out_shape=[x.shape[0], *out],
+                           out_type=x.qtype, source=[node.name], kernel=kernel, stride=stride, pad=pad)
+        self.layers.append(layer)
+        return QAct(layer.name, x.qtype, layer.out_shape)
+
+    def op_Concat(self, node, *parts):
+        if self._attr(node, "axis", None) not in (1, -3):
+            self.fail(node, "only channel concatenation (axis 1) is supported")
+        if len(parts) < 2:
+            self.fail(node, "concatenation of fewer than two tensors")
+        if any(p.shape[1:] != parts[0].shape[1:] for p in parts if hasattr(p, "shape")):
+            self.fail(node, "concatenated tensors differ in height or width")
+        shape = [sum(p.shape[0] for p in parts), *parts[0].shape[1:]]
+        if all(isinstance(p, Pending) and p.convs for p in parts):
+            return self._pending_concat(node, shape, [c for p in parts for c in p.convs])
+        if all(isinstance(p, QAct) and not p.pooled for p in parts):
+            return self._requant_concat(node, shape, list(parts))
+        self.fail(node, "inputs must all be convolutions or all be quantized activations")
+
+    def _pending_concat(self, node, shape, convs: list[Pending]) -> Pending:
+        """Brevitas-style: the convs' real outputs meet one quantizer after the concat, so each conv requantizes
+        straight to the concat's type and the concat itself only interleaves channels."""
+        def emit(qtype, relu, nodes):
+            acts = [conv.emit(qtype, relu or conv.relu, []) for conv in convs]
+            return self._emit_concat(node, shape, acts, qtype, [None] * len(acts), nodes)
+
+        pending = Pending(shape, emit)
+        pending.convs = convs
+        return pending
+
+    def _requant_concat(self, node, shape, acts: list[QAct]) -> Pending:
+        """QDQ-style: each input already has its own quantizer; the one after the concat requantizes them."""
+        def emit(qtype, relu, nodes):
+            requants = [None if a.qtype.same_encoding(qtype) and not relu else
+                        self._requant(np.array([a.qtype.scale / qtype.scale]), qtype, relu, node.name)
+                        for a in acts]
+            return self._emit_concat(node, shape, acts, qtype, requants, nodes)
+
+        return Pending(shape, emit)
+
+    def _emit_concat(self, node, shape, acts, qtype, requants, nodes) -> QAct:
+        layer = ir.Concat(name=node.name or node.output[0], inputs=[a.producer for a in acts], out_shape=shape,
+                          out_type=qtype, source=[node.name] + nodes, requant=requants)
+        self.layers.append(layer)
+        return QAct(layer.name, qtype, shape)
+
+    def op_Add(self, node, a, b):
+        if not (isinstance(a, QAct) and isinstance(b, QAct)) or a.pooled or b.pooled:
+            self.fail(node, "residual add inputs must both be quantized activations")
+        if a.shape != b.shape:
+            self.fail(node, f"residual add of shapes {a.shape} and {b.shape}")
+
+        def emit(qtype, relu, nodes):
+            ra, rb = a.qtype.scale / qtype.scale, b.qtype.scale / qtype.scale
+            _, shift = fixed_point(max(ra, rb), node.name)
+            t = ir.QType(**{**qtype.__dict__, "lo": max(qtype.lo, qtype.zero_point) if relu else qtype.lo})
+            layer = ir.Add(name=node.name or node.output[0], inputs=[a.producer, b.producer], out_shape=a.shape,
+                           out_type=t, source=[node.name] + nodes,
+                           multiplier=[round(ra * 2.0**shift), round(rb * 2.0**shift)], shift=shift)
+            self.layers.append(layer)
+            return QAct(layer.name, t, a.shape)
+
+        return Pending(a.shape, emit)
+
+    def op_GlobalAveragePool(self, node, x):
+        if not isinstance(x, QAct) or x.pooled:
+            self.fail(node, "global pooling input must be a quantized activation")
+        return self._pending_gap(node, x)
+
+    def op_AveragePool(self, node, x):
+        kernel = list(self._attr(node, "kernel_shape", []))
+        if not isinstance(x, QAct) or kernel != x.shape[1:] or any(self._attr(node, "pads", [0, 0, 0, 0])):
+            self.fail(node, "only average pooling over the whole feature map (global pooling) is supported")
+        return self._pending_gap(node, x)
+
+    def op_ReduceMean(self, node, x, axes=None):
+        axes = sorted(a % 4 for a in (axes.value.tolist() if isinstance(axes, Const) else self._attr(node, "axes", [])))
+        if not isinstance(x, QAct) or axes != [2, 3]:
+            self.fail(node, "only a mean over height and width (global pooling) is supported")
+        if not self._attr(node, "keepdims", 1):
+            self.fail(node, "ReduceMean with keepdims=0 is not supported")
+        return self._pending_gap(node, x)
+
+    def _pending_gap(self, node, x: QAct) -> Pending:
+        pixels = x.shape[1] * x.shape[2]
+        shape = [x.shape[0], 1, 1]
+
+        def make(requant, out_type, nodes):
+            layer = ir.GlobalAvgPool(name=node.name or node.output[0], inputs=[x.producer], out_shape=shape,
+                                     out_type=out_type, source=[node.name] + nodes, requant=requant)
+            self.layers.append(layer)
+            return QAct(layer.name, out_type, shape, pooled=True)
+
+        def emit(qtype, relu, nodes):
+            return make(self._requant(np.array([x.qtype.scale / (pixels * qtype.scale)]), qtype, relu, node.name),
+                        qtype, nodes)
+
+        def float_output():
+            # Unquantized average: the sum is exact and argmax-equivalent; its real value is sum * scale / pixels.
+            span = max(abs(x.qtype.lo - x.qtype.zero_point), abs(x.qtype.hi - x.qtype.zero_point)) * pixels
+            bits = span.bit_length() + 1
+            out_type = ir.QType(bits=bits, signed=True, zero_point=0, scale=x.qtype.scale / pixels,
+                                lo=-(1 << (bits - 1)), hi=(1 << (bits - 1)) - 1)
+            return make(None, out_type, [])
+
+        return Pending(shape, emit, pooled=True, float_output=float_output)
+
+    def _shape_only(self, node, x, *rest):
+        if isinstance(x, (QAct, Pending)) and x.pooled:
+            return x
+        if isinstance(x, QAct) and node.op_type in PASS_THROUGH:
+            return x
+        self.fail(node, "reshaping is only supported on the globally pooled output")
+
+    op_Flatten = op_Reshape = op_Squeeze = op_Identity = op_Dropout = _shape_only
+
+    def op_Softmax(self, node, x):
+        # Softmax is monotonic: the accelerator returns logits and the host computes probabilities.
+        if isinstance(x, (QAct, Pending)) and x.pooled and node.output[0] == self.graph.output[0].name:
+            return x
+        self.fail(node, "Softmax is only supported as the network's last operation")
+
+    op_LogSoftmax = op_Softmax
+
+    @staticmethod
+    def _attr(node, name, default):
+        from onnx import helper
+
+        for a in node.attribute:
+            if a.name == name:
+                return helper.get_attribute_value(a)
+        return default
+
+
+def lower(loaded: LoadedModel):
+    """-> (layers, arrays, input QType, output layer name)."""
+    return Lowering(loaded).run()

@@ -1,0 +1,71 @@
+"""`squeezeflow compile`: load -> lower -> recognize -> plan -> emit, written atomically into BUILD/."""
+from __future__ import annotations
+
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+from . import ir
+from .errors import UserError
+
+
+def add_arguments(parser):
+    parser.add_argument("model", help="quantized ONNX model (QONNX, QCDQ or QDQ)")
+    parser.add_argument("-o", "--output", required=True, help="build folder to (re)create")
+    parser.add_argument("--preprocess", default=None,
+                        help="torchvision | caffe | SPEC.json (default: the model's metadata, else torchvision)")
+
+
+def compile_model(model_path, preprocess: str | None = None, warn=print):
+    """The in-memory compiler: -> (Network, arrays)."""
+    from .datasets import class_names
+    from .load import load_onnx, resolve_preprocess
+    from .lower import lower
+    from .recognize import recognize
+
+    loaded = load_onnx(model_path)
+    spec, warning = resolve_preprocess(preprocess, loaded)
+    if warning:
+        warn(f"warning: {warning}")
+    layers, arrays, input_type, output = lower(loaded)
+    layers, arrays, output = recognize(layers, arrays, output)
+    labels = spec["labels"]
+    classes = layers[-1].out_shape[0]
+    if labels == "imagenet1k" and classes == 1000:
+        labels = class_names() or labels
+    elif isinstance(labels, list) and len(labels) != classes:
+        raise UserError(f"preprocessing spec lists {len(labels)} labels for {classes} classes", str(model_path))
+    net = ir.Network(name=Path(model_path).stem, model_sha256=loaded.sha256, input_shape=loaded.input_shape,
+                     input_type=input_type, preprocess=spec, labels=labels, layers=layers, output=output)
+    return net, arrays
+
+
+def write_build(build_dir, net: ir.Network, arrays) -> Path:
+    """Write every artefact into a fresh temporary folder beside BUILD/, then swap it into place, so a failure
+    never leaves a half-written build."""
+    build_dir = Path(build_dir)
+    parent = build_dir.resolve().parent
+    if not parent.is_dir():
+        raise UserError("output folder's parent does not exist", str(parent))
+    if build_dir.exists() and not (build_dir / "ir.json").exists() and any(build_dir.iterdir()):
+        raise UserError("output folder exists and is not a squeezeflow build; refusing to replace it", str(build_dir))
+    staging = Path(tempfile.mkdtemp(prefix=f".{build_dir.name}.", dir=parent))
+    try:
+        ir.save(staging, net, arrays)
+        if build_dir.exists():
+            shutil.rmtree(build_dir)
+        staging.rename(build_dir)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return build_dir
+
+
+def run(args) -> int:
+    net, arrays = compile_model(args.model, args.preprocess, warn=lambda m: print(m, file=sys.stderr))
+    write_build(args.output, net, arrays)
+    convs = [layer for layer in net.layers if isinstance(layer, ir.Conv)]
+    print(f"compiled {net.name}: {len(net.layers)} layers ({len(convs)} convolutions), input {net.input_shape}, "
+          f"{net.num_classes} classes -> {args.output}")
+    return 0
