@@ -94,13 +94,14 @@ class Golden:
         values = {ir.NETWORK_INPUT: x.astype(np.int64)}
         for layer in self.net.layers:
             ins = [values[name] for name in layer.inputs]
-            values[layer.name] = self._execute(layer, ins)
+            values[layer.name] = self.execute(layer, ins)
         if taps:
             return values
         out = values[self.net.output]
         return out.reshape(out.shape[0], -1)
 
-    def _execute(self, layer: ir.Layer, ins: list[np.ndarray]) -> np.ndarray:
+    def execute(self, layer: ir.Layer, ins: list[np.ndarray]) -> np.ndarray:
+        """One layer's output from its inputs' (int64 NCHW)."""
         in_zps = [self.net.type_of(name).zero_point for name in layer.inputs]
         if isinstance(layer, ir.Conv):
             acc = conv_acc(ins[0], self.arrays[f"{layer.name}.weight"], self.arrays[f"{layer.name}.bias"], layer)

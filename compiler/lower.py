@@ -29,6 +29,8 @@ from .errors import UserError
 from .load import QONNX_DOMAINS, LoadedModel
 
 PASS_THROUGH = ("Identity", "Dropout")
+# Ops that give constants a meaning (integers plus scale) instead of a value: never folded.
+QUANTIZER_OPS = ("QuantizeLinear", "DequantizeLinear", "Clip", "Quant")
 SHAPE_ONLY = ("Flatten", "Reshape", "Squeeze")  # allowed on the (N, C, 1, 1) pooled output only
 _INT_RANGES = {np.dtype(np.uint8): (0, 255), np.dtype(np.int8): (-128, 127)}
 
@@ -155,11 +157,11 @@ class Lowering:
             inputs = [self.values.get(name) if name else None for name in node.input]
             if any(name and v is None for name, v in zip(node.input, inputs)):
                 self.fail(node, "an input is neither produced by an earlier node nor an initializer")
-            if handler is None:
-                if inputs and all(isinstance(v, Const) for v in inputs if v is not None):
-                    result = self._fold(node, inputs)
-                else:
-                    self.fail(node, "operator is not supported in a SqueezeNet dataflow accelerator")
+            constant = bool(inputs) and all(isinstance(v, Const) for v in inputs if v is not None)
+            if constant and node.op_type not in QUANTIZER_OPS:
+                result = self._fold(node, inputs)
+            elif handler is None:
+                self.fail(node, "operator is not supported in a SqueezeNet dataflow accelerator")
             else:
                 result = handler(node, *inputs)
             if len(node.output) > 1 and node.op_type != "Dropout":
@@ -268,7 +270,9 @@ class Lowering:
             zp = zero_point.value.astype(np.float64) if isinstance(zero_point, Const) else None
             if zp is None or np.any(zp != np.round(zp)):
                 self.fail(node, "zero point must be a constant integer")
-            q = np.clip(np.round(x.value.astype(np.float64) / s + zp), lo, hi).astype(np.int64)
+            # float32, as brevitas and qonnx compute it: float64 would round a few ties the other way
+            q = np.clip(np.round(x.value.astype(np.float32) / s.astype(np.float32) + zp.astype(np.float32)), lo, hi)
+            q = q.astype(np.int64)
             axis = int(np.argmax(s.shape)) if s.size > 1 else 0
             return QConst(q, s.reshape(-1), zp.astype(np.int64).reshape(-1), axis, lo, hi)
         rounding = self._attr(node, "rounding_mode", b"ROUND")
@@ -537,7 +541,7 @@ class Lowering:
     def _shape_only(self, node, x, *rest):
         if isinstance(x, (QAct, Pending)) and x.pooled:
             return x
-        if isinstance(x, QAct) and node.op_type in PASS_THROUGH:
+        if isinstance(x, (QAct, QConst, Pending)) and node.op_type in PASS_THROUGH:
             return x
         self.fail(node, "reshaping is only supported on the globally pooled output")
 

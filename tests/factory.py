@@ -1,0 +1,75 @@
+"""Quantized test models, made on the fly (nothing derived from ../shared is ever stored in the repository).
+
+Models are cached per test session in a temporary folder, keyed by their recipe, so test files share them.
+"""
+from __future__ import annotations
+
+import functools
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+_CACHE = Path(tempfile.mkdtemp(prefix="squeezeflow-models-"))
+
+
+def calib_images(count: int = 16) -> list[Path]:
+    """Real photos that need no ../shared: foolbox's labelled ImageNet samples."""
+    from squeezeflow.compiler.datasets import foolbox_imagenet
+
+    return [p for p, _ in foolbox_imagenet()][:count]
+
+
+@functools.lru_cache(maxsize=None)
+def brevitas_model(arch="squeezenet1_1", fmt="qcdq", size=64, classes=10, weights=None, wbits=6, abits=8) -> Path:
+    """A brevitas-quantized SqueezeNet (random weights unless `weights`), exported as QCDQ or QONNX."""
+    from squeezeflow.compiler.quantize import quantize, resolve_preprocess
+
+    out = _CACHE / f"{arch}-{fmt}-{size}-{classes}-w{wbits}a{abits}-{'trained' if weights else 'random'}.onnx"
+    spec = resolve_preprocess(arch, None, (size, size))
+    return quantize(arch, weights, calib_images(), out, wbits=wbits, abits=abits, fmt=fmt, num_classes=classes,
+                    spec=spec)
+
+
+@functools.lru_cache(maxsize=None)
+def ort_qdq_model(arch="squeezenet1_1", size=64, classes=10, weights=None) -> Path:
+    """A float SqueezeNet exported by torch.onnx and quantized by onnxruntime's quantize_static (QDQ, per-channel
+    int8 weights, uint8 activations with zero points): the format other tools produce."""
+    import torch
+    from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
+
+    from squeezeflow.compiler.datasets import read_rgb
+    from squeezeflow.compiler.models import build_float_model, load_weights
+    from squeezeflow.host.preprocess import preprocess, torchvision
+
+    torch.manual_seed(0)
+    model = build_float_model(arch, classes)
+    if weights:
+        load_weights(model, weights)
+    model.eval()
+    stem = _CACHE / f"{arch}-qdq-{size}-{classes}-{'trained' if weights else 'random'}"
+    float_path, out = stem.with_suffix(".float.onnx"), stem.with_suffix(".onnx")
+    torch.onnx.export(model, torch.zeros(1, 3, size, size), str(float_path), dynamo=False, opset_version=13,
+                      input_names=["input"], output_names=["logits"])
+    spec = torchvision((size, size))
+    batches = [{"input": preprocess(read_rgb(p), spec)[None]} for p in calib_images(8)]
+
+    class Reader(CalibrationDataReader):
+        def __init__(self):
+            self.it = iter(batches)
+
+        def get_next(self):
+            return next(self.it, None)
+
+    quantize_static(str(float_path), str(out), Reader(), quant_format=QuantFormat.QDQ, per_channel=True,
+                    activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8)
+    return out
+
+
+def photos(size: int, count: int = 4) -> np.ndarray:
+    """Preprocessed float NCHW batch of foolbox photos at `size` x `size` (torchvision preprocessing)."""
+    from squeezeflow.compiler.datasets import read_rgb
+    from squeezeflow.host.preprocess import preprocess, torchvision
+
+    spec = torchvision((size, size))
+    return np.stack([preprocess(read_rgb(p), spec) for p in calib_images(count)])
