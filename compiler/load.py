@@ -40,6 +40,10 @@ def load_onnx(path) -> LoadedModel:
     if not model.HasField("graph") or not model.graph.node:
         raise UserError("ONNX model has no graph nodes", str(path))
     _check_opset(model, path)
+    try:
+        onnx.checker.check_model(model)
+    except (onnx.checker.ValidationError, ValueError) as exc:
+        raise UserError("invalid ONNX model", str(path), _first_line(exc)) from None
     initializers = {init.name for init in model.graph.initializer}
     inputs = [i for i in model.graph.input if i.name not in initializers]
     if len(inputs) != 1:

@@ -148,7 +148,10 @@ class Lowering:
         from onnx import numpy_helper
 
         for init in self.graph.initializer:
-            self.values[init.name] = self._const(numpy_helper.to_array(init))
+            try:
+                self.values[init.name] = self._const(numpy_helper.to_array(init))
+            except (ValueError, TypeError) as exc:
+                raise UserError(f"initializer {init.name!r} is malformed", why=str(exc).splitlines()[0]) from None
         self.values[self.loaded.input_name] = FloatInput(self.loaded.input_shape)
         for node in self.nodes:
             if node.domain not in ("", "ai.onnx") + QONNX_DOMAINS:
@@ -234,7 +237,7 @@ class Lowering:
             old_lo, old_hi = x.int_range or (int(x.value.min()), int(x.value.max()))
             new_lo = old_lo if bounds[0] is None else max(old_lo, bounds[0])
             new_hi = old_hi if bounds[1] is None else min(old_hi, bounds[1])
-            return Const(np.clip(x.value, new_lo, new_hi), (new_lo, new_hi))
+            return Const(np.clip(x.value.astype(np.int64), new_lo, new_hi), (new_lo, new_hi))
         if isinstance(x, QInt):
             return QInt(x.source, x.scale, x.zero_point, x.lo if bounds[0] is None else max(x.lo, bounds[0]),
                         x.hi if bounds[1] is None else min(x.hi, bounds[1]), x.nodes + [node.name])
@@ -245,12 +248,12 @@ class Lowering:
             if not np.issubdtype(x.value.dtype, np.integer):
                 self.fail(node, "dequantizing a non-integer constant")
             axis = self._attr(node, "axis", 1)
+            if not isinstance(scale, Const) or not isinstance(zero_point, (Const, type(None))):
+                self.fail(node, "scale and zero point must be constants")
             zp = np.zeros(1, np.int64) if zero_point is None else zero_point.value.astype(np.int64).reshape(-1)
-            if not isinstance(scale, Const):
-                self.fail(node, "scale must be a constant")
             lo, hi = x.int_range or _INT_RANGES.get(x.value.dtype, (int(x.value.min()), int(x.value.max())))
-            return QConst(x.value.astype(np.int64), scale.value.astype(np.float64).reshape(-1), zp,
-                          axis % max(x.value.ndim, 1), lo, hi)
+            return self._qconst(node, x.value.astype(np.int64), scale.value.astype(np.float64).reshape(-1), zp,
+                                axis, lo, hi)
         if not isinstance(x, QInt):
             self.fail(node, "DequantizeLinear must follow a QuantizeLinear (optionally through a Clip)")
         s = self._scalar(node, scale, "activation scale (per-tensor)")
@@ -274,7 +277,7 @@ class Lowering:
             q = np.clip(np.round(x.value.astype(np.float32) / s.astype(np.float32) + zp.astype(np.float32)), lo, hi)
             q = q.astype(np.int64)
             axis = int(np.argmax(s.shape)) if s.size > 1 else 0
-            return QConst(q, s.reshape(-1), zp.astype(np.int64).reshape(-1), axis, lo, hi)
+            return self._qconst(node, q, s.reshape(-1), zp.astype(np.int64).reshape(-1), axis, lo, hi)
         rounding = self._attr(node, "rounding_mode", b"ROUND")
         rounding = rounding.decode() if isinstance(rounding, bytes) else rounding
         if rounding.upper() not in ("ROUND", "HALF_EVEN"):
@@ -282,6 +285,18 @@ class Lowering:
         s = self._scalar(node, scale, "activation scale (per-tensor)")
         zp = self._scalar(node, zero_point, "zero point", integer=True)
         return self._quantize(node, x, s, zp, lo, hi, [node.name])
+
+    def _qconst(self, node, q, scale, zero_point, axis, lo, hi) -> QConst:
+        if q.size == 0 or not -q.ndim <= axis < max(q.ndim, 1):
+            self.fail(node, f"quantization axis {axis} does not fit a tensor of shape {list(q.shape)}")
+        axis %= max(q.ndim, 1)
+        channels = q.shape[axis] if q.ndim else 1
+        for name, v in (("scale", scale), ("zero point", zero_point)):
+            if v.size not in (1, channels):
+                self.fail(node, f"{v.size} {name} values for {channels} channels along axis {axis}")
+        if not np.all(np.isfinite(scale)) or np.any(scale <= 0):
+            self.fail(node, "scales must be positive and finite")
+        return QConst(q, scale, zero_point, axis, lo, hi)
 
     def _quantize(self, node, source, scale: float, zp: int, lo: int, hi: int, nodes: list[str]) -> QAct:
         bits, signed = range_bits(lo, hi)
@@ -356,6 +371,8 @@ class Lowering:
         out_ch = acc_scale.size
         if b is None:
             return np.zeros(out_ch, np.int64)
+        if isinstance(b, (QConst, Const)) and (b.q if isinstance(b, QConst) else b.value).size != out_ch:
+            self.fail(node, f"bias does not have one value per output channel ({out_ch})")
         if isinstance(b, QConst):
             real = (b.q - b.zero_point).astype(np.float64).reshape(-1) * np.broadcast_to(b.scale, (out_ch,))
             if np.allclose(np.broadcast_to(b.scale, (out_ch,)), acc_scale, rtol=1e-5, atol=0):
@@ -364,8 +381,6 @@ class Lowering:
             real = b.value.astype(np.float64).reshape(-1)
         else:
             self.fail(node, "bias must be a constant")
-        if real.size != out_ch:
-            self.fail(node, f"bias has {real.size} values for {out_ch} output channels")
         # A float (or differently scaled) bias is rounded onto the accumulator's scale: the only inexact step.
         return np.round(real / acc_scale).astype(np.int64)
 
@@ -390,6 +405,12 @@ class Lowering:
                           zero_point=qtype.zero_point, lo=lo, hi=qtype.hi)
 
     def _pads(self, node, hw, kernel, stride) -> list[int]:
+        """[top, left, bottom, right] padding, after checking the window geometry is a 2-D one."""
+        if len(kernel) != 2 or len(stride) != 2 or min(kernel) < 1 or min(stride) < 1:
+            self.fail(node, f"kernel {list(kernel)} and strides {list(stride)} must be two positive integers each")
+        pads = self._attr(node, "pads", [0, 0, 0, 0])
+        if len(pads) != 4 or min(pads) < 0 or max(pads) >= max(kernel):
+            self.fail(node, f"pads {list(pads)} must be four integers from 0 to kernel size - 1")
         auto_pad = self._attr(node, "auto_pad", b"NOTSET")
         auto_pad = auto_pad.decode() if isinstance(auto_pad, bytes) else auto_pad
         if auto_pad in ("NOTSET", "VALID"):
@@ -441,14 +462,16 @@ class Lowering:
             self.fail(node, "only channel concatenation (axis 1) is supported")
         if len(parts) < 2:
             self.fail(node, "concatenation of fewer than two tensors")
-        if any(p.shape[1:] != parts[0].shape[1:] for p in parts if hasattr(p, "shape")):
+        convs = all(isinstance(p, Pending) and p.convs for p in parts)
+        acts = all(isinstance(p, QAct) and not p.pooled for p in parts)
+        if not (convs or acts):
+            self.fail(node, "inputs must all be convolutions or all be quantized activations")
+        if any(p.shape[1:] != parts[0].shape[1:] for p in parts):
             self.fail(node, "concatenated tensors differ in height or width")
         shape = [sum(p.shape[0] for p in parts), *parts[0].shape[1:]]
-        if all(isinstance(p, Pending) and p.convs for p in parts):
+        if convs:
             return self._pending_concat(node, shape, [c for p in parts for c in p.convs])
-        if all(isinstance(p, QAct) and not p.pooled for p in parts):
-            return self._requant_concat(node, shape, list(parts))
-        self.fail(node, "inputs must all be convolutions or all be quantized activations")
+        return self._requant_concat(node, shape, list(parts))
 
     def _pending_concat(self, node, shape, convs: list[Pending]) -> Pending:
         """Brevitas-style: the convs' real outputs meet one quantizer after the concat, so each conv requantizes

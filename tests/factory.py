@@ -4,13 +4,16 @@ Models are cached per test session in a temporary folder, keyed by their recipe,
 """
 from __future__ import annotations
 
+import atexit
 import functools
+import shutil
 import tempfile
 from pathlib import Path
 
 import numpy as np
 
 _CACHE = Path(tempfile.mkdtemp(prefix="squeezeflow-models-"))
+atexit.register(shutil.rmtree, _CACHE, ignore_errors=True)
 
 
 def calib_images(count: int = 16) -> list[Path]:

@@ -1,0 +1,119 @@
+// sf_common.h: what every SqueezeFlow kernel shares (no kernel here): lane packing, the numeric types kernels
+// compute in, constant-table types and the requantization arithmetic of compiler/ir.py.
+#ifndef SF_COMMON_H
+#define SF_COMMON_H
+
+#include <ap_int.h>
+#include <stdint.h>
+#ifndef __SYNTHESIS__
+#include <stdexcept>
+#include <string>
+#endif
+
+namespace sf {
+
+#ifdef __SYNTHESIS__
+// Arithmetic is done in the exact ap_int widths the compiler derived.
+template <class T> struct num { typedef T type; };
+// Constant tables (weights, biases, requant parameters) hold exact-width words.
+template <int W> using rom_uint = ap_uint<W>;
+template <int W> using rom_int = ap_int<W>;
+#else
+// C simulation computes in native integers at least as wide. Every width the compiler derives is a worst case
+// (accumulators, sums, products cannot overflow), so both give the same integers; native ones run ~6x faster.
+template <class T> struct num;
+template <int W> struct num<ap_int<W> > {
+    static_assert(W <= 64, "wider than a native integer");
+    typedef int64_t type;
+};
+template <int W> struct num<ap_uint<W> > {
+    static_assert(W <= 63, "wider than a native integer");
+    typedef int64_t type;
+};
+// Plain integers: a large table of ap_uint has one dynamic constructor per element and compiles ~100x slower.
+template <int W> using rom_uint = uint64_t;
+template <int W> using rom_int = int64_t;
+#endif
+
+// Value of lane i of a stream word: a word packs lanes of T (ap_int<B> or ap_uint<B>), lane i in bits
+// [i*B, (i+1)*B), lowest lane first (hw/spec.py).
+template <class T, int N>
+inline typename num<T>::type get_lane(const ap_uint<N>& word, int i) {
+#pragma HLS INLINE
+    const int B = T::width;
+#ifndef __SYNTHESIS__
+    if (N <= 64) {  // native shifts instead of ap_int range objects
+        const uint64_t bits = word.to_uint64() >> (i * B);
+        const bool is_signed = T(-1) < 0;
+        return is_signed ? int64_t(bits << (64 - B)) >> (64 - B) : int64_t(bits & (~0ULL >> (64 - B)));
+    }
+#endif
+    const T value = word.range(i * B + B - 1, i * B);
+    return value;
+}
+
+template <class T, int N>
+inline void set_lane(ap_uint<N>& word, int i, typename num<T>::type value) {
+#pragma HLS INLINE
+    const int B = T::width;
+    word.range(i * B + B - 1, i * B) = T(value);
+}
+
+// All lanes holding `value`.
+template <class T, int N>
+inline ap_uint<N> splat(typename num<T>::type value) {
+#pragma HLS INLINE
+    ap_uint<N> word = 0;
+    for (int i = 0; i < N / T::width; i++) {
+#pragma HLS UNROLL
+        set_lane<T>(word, i, value);
+    }
+    return word;
+}
+
+#ifndef __SYNTHESIS__
+// csim only: the compiler derived every width as a worst case; a value outside it would wrap in hardware.
+struct width_error : std::runtime_error {
+    using std::runtime_error::runtime_error;
+};
+inline void check_fits(int64_t value, int bits, const char* what) {
+    if (bits < 64 && (value < -(int64_t(1) << (bits - 1)) || value >= (int64_t(1) << (bits - 1))))
+        throw width_error(std::string(what) + " value " + std::to_string(value) + " does not fit its " +
+                          std::to_string(bits) + "-bit type");
+}
+#define SF_CHECK_FITS(value, bits, what) sf::check_fits(int64_t(value), bits, what)
+#else
+#define SF_CHECK_FITS(value, bits, what)
+#endif
+
+// round_half_even(p / 2**shift): compiler/golden.py's round_shift in P-bit arithmetic; the compiler makes
+// P >= shift + 2 so that 2**shift and the remainder are representable.
+template <int P>
+inline typename num<ap_int<P> >::type round_shift(typename num<ap_int<P> >::type p, int shift) {
+#pragma HLS INLINE
+    typedef typename num<ap_int<P> >::type T;
+    const T floor = p >> shift;
+    const T rem = p - (floor << shift);  // 0 <= rem < 2**shift
+    const T half = (T(1) << shift) >> 1;
+    const bool up = shift != 0 && (rem > half || (rem == half && (floor & 1) != 0));
+    return floor + (up ? 1 : 0);
+}
+
+// ir.py's requant: clamp(round_half_even(acc * mult / 2**shift) + zp, lo, hi), with acc * mult formed in P bits.
+template <int P, class ACC, class MULT>
+inline typename num<ap_int<P> >::type requantize(ACC acc, MULT mult, int shift, int zp, int lo, int hi) {
+#pragma HLS INLINE
+    typedef typename num<ap_int<P> >::type T;
+    const T product = acc * mult;
+    const T y = round_shift<P>(product, shift) + zp;
+    return y < lo ? T(lo) : y > hi ? T(hi) : y;
+}
+
+// Drives a read-only AXI-lite register from inside a dataflow region, where function calls are canonical.
+inline void read_only_register(ap_uint<32>& reg, uint32_t value) {
+    reg = value;
+}
+
+}  // namespace sf
+
+#endif
