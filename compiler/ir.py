@@ -93,6 +93,7 @@ class Conv(Layer):
     role: str = ""  # "conv1", "squeeze", "expand1x1", "expand3x3", "classifier"
     simd: int = 1  # input channels consumed per cycle (folding; the planner sets it)
     pe: int = 1  # output channels produced in parallel
+    weight_storage: str = "bram"  # where the weights live on chip: "bram", "lutram" or "uram" (HLS BIND_STORAGE)
 
     kind = "conv"
 
@@ -142,6 +143,7 @@ class Network:
     layers: list[Layer]
     output: str  # name of the layer whose output is the logits
     ir_version: int = IR_VERSION
+    board: str = "ultra96v2"  # the target board (compiler/boards.py): part and clock of the HLS scripts
 
     def layer(self, name: str) -> Layer:
         for layer in self.layers:

@@ -7,7 +7,8 @@ import tempfile
 from pathlib import Path
 
 from . import ir
-from .errors import UserError
+from .boards import BOARDS
+from .errors import UserError, require_file
 
 
 def add_arguments(parser):
@@ -15,11 +16,18 @@ def add_arguments(parser):
     parser.add_argument("-o", "--output", required=True, help="build folder to (re)create")
     parser.add_argument("--preprocess", default=None,
                         help="torchvision | caffe | SPEC.json (default: the model's metadata, else torchvision)")
+    parser.add_argument("--board", default="ultra96v2", choices=list(BOARDS),
+                        help="target board: part, clock and resource budget (default: ultra96v2)")
+    parser.add_argument("--config", metavar="FILE.json",
+                        help='pins per-layer folding: {"layers": {"fire2_expand3x3": {"simd": 16, "pe": 8}}}')
 
 
-def compile_model(model_path, preprocess: str | None = None, warn=print):
-    """The in-memory compiler: -> (Network, arrays)."""
+def compile_model(model_path, preprocess: str | None = None, warn=print, board: str = "ultra96v2",
+                  config: dict | None = None):
+    """The in-memory compiler: -> (Network, arrays). `config` pins folding (compiler/fold.py)."""
+    from .boards import board as board_named
     from .datasets import class_names
+    from .fold import fold
     from .load import load_onnx, resolve_preprocess
     from .lower import lower
     from .recognize import recognize
@@ -37,13 +45,16 @@ def compile_model(model_path, preprocess: str | None = None, warn=print):
     elif isinstance(labels, list) and len(labels) != classes:
         raise UserError(f"preprocessing spec lists {len(labels)} labels for {classes} classes", str(model_path))
     net = ir.Network(name=Path(model_path).stem, model_sha256=loaded.sha256, input_shape=loaded.input_shape,
-                     input_type=input_type, preprocess=spec, labels=labels, layers=layers, output=output)
+                     input_type=input_type, preprocess=spec, labels=labels, layers=layers, output=output, board=board)
+    fold(net, board_named(board), config)
     return net, arrays
 
 
 def write_build(build_dir, net: ir.Network, arrays) -> Path:
     """Write every artefact into a fresh temporary folder beside BUILD/, then swap it into place, so a failure
     never leaves a half-written build."""
+    from . import emit_hls
+
     build_dir = Path(build_dir)
     parent = build_dir.resolve().parent
     if not parent.is_dir():
@@ -53,6 +64,7 @@ def write_build(build_dir, net: ir.Network, arrays) -> Path:
     staging = Path(tempfile.mkdtemp(prefix=f".{build_dir.name}.", dir=parent))
     try:
         ir.save(staging, net, arrays)
+        emit_hls.emit(staging / "hls", net, arrays)
         if build_dir.exists():
             shutil.rmtree(build_dir)
         staging.rename(build_dir)
@@ -62,8 +74,20 @@ def write_build(build_dir, net: ir.Network, arrays) -> Path:
     return build_dir
 
 
+def read_config(path) -> dict:
+    """A --config JSON file as a dict; unreadable or malformed -> UserError."""
+    import json
+
+    try:
+        return json.loads(require_file(path, "folding config").read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise UserError("folding config is not valid JSON", str(path), str(exc)) from None
+
+
 def run(args) -> int:
-    net, arrays = compile_model(args.model, args.preprocess, warn=lambda m: print(m, file=sys.stderr))
+    config = read_config(args.config) if args.config else None
+    net, arrays = compile_model(args.model, args.preprocess, warn=lambda m: print(m, file=sys.stderr),
+                                board=args.board, config=config)
     write_build(args.output, net, arrays)
     convs = [layer for layer in net.layers if isinstance(layer, ir.Conv)]
     print(f"compiled {net.name}: {len(net.layers)} layers ({len(convs)} convolutions), input {net.input_shape}, "

@@ -3,7 +3,17 @@
 #ifndef SF_COMMON_H
 #define SF_COMMON_H
 
+// hls4ml's ap_types default-construct every ap_int they convert from a native integer, which reads the
+// uninitialised value (harmless: it is overwritten); g++ reports it wherever such a conversion is inlined.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 #include <ap_int.h>
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
 #include <stdint.h>
 #ifndef __SYNTHESIS__
 #include <stdexcept>
@@ -35,6 +45,24 @@ template <int W> using rom_uint = uint64_t;
 template <int W> using rom_int = int64_t;
 #endif
 
+template <class T> struct is_signed_lane;
+template <int W> struct is_signed_lane<ap_int<W> > {
+    static const bool value = true;
+};
+template <int W> struct is_signed_lane<ap_uint<W> > {
+    static const bool value = false;
+};
+
+#ifndef __SYNTHESIS__
+// csim: lane i of a word held in a native integer (constant tables, words up to 64 bits), by plain shifts.
+template <class T>
+inline int64_t get_lane(uint64_t word, int i) {
+    const int B = T::width;
+    const uint64_t bits = word >> (i * B);
+    return is_signed_lane<T>::value ? int64_t(bits << (64 - B)) >> (64 - B) : int64_t(bits & (~0ULL >> (64 - B)));
+}
+#endif
+
 // Value of lane i of a stream word: a word packs lanes of T (ap_int<B> or ap_uint<B>), lane i in bits
 // [i*B, (i+1)*B), lowest lane first (hw/spec.py).
 template <class T, int N>
@@ -42,11 +70,7 @@ inline typename num<T>::type get_lane(const ap_uint<N>& word, int i) {
 #pragma HLS INLINE
     const int B = T::width;
 #ifndef __SYNTHESIS__
-    if (N <= 64) {  // native shifts instead of ap_int range objects
-        const uint64_t bits = word.to_uint64() >> (i * B);
-        const bool is_signed = T(-1) < 0;
-        return is_signed ? int64_t(bits << (64 - B)) >> (64 - B) : int64_t(bits & (~0ULL >> (64 - B)));
-    }
+    if (N <= 64) return get_lane<T>(word.to_uint64(), i);
 #endif
     const T value = word.range(i * B + B - 1, i * B);
     return value;
@@ -100,8 +124,9 @@ inline typename num<ap_int<P> >::type round_shift(typename num<ap_int<P> >::type
 }
 
 // ir.py's requant: clamp(round_half_even(acc * mult / 2**shift) + zp, lo, hi), with acc * mult formed in P bits.
-template <int P, class ACC, class MULT>
-inline typename num<ap_int<P> >::type requantize(ACC acc, MULT mult, int shift, int zp, int lo, int hi) {
+template <int P, int MULT_BITS, class ACC>
+inline typename num<ap_int<P> >::type requantize(ACC acc, typename num<ap_uint<MULT_BITS> >::type mult, int shift,
+                                                 int zp, int lo, int hi) {
 #pragma HLS INLINE
     typedef typename num<ap_int<P> >::type T;
     const T product = acc * mult;

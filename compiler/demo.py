@@ -1,0 +1,65 @@
+"""`make demo`: the main job end to end, through the same commands a user types.
+
+quantize (brevitas, W6A8) -> evaluate in onnxruntime -> compile to the IR (+ HLS) -> classify with the integer golden
+model -> C-simulate the generated HLS on photos. With ../shared it uses the trained SqueezeNet 1.1 and real ImageNet
+photos; without it, random weights (announced loudly) and the photos that ship with foolbox.
+"""
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+from pathlib import Path
+
+from . import cli
+
+
+def step(title: str, argv: list[str]) -> None:
+    print(f"\n=== {title}\n$ squeezeflow {shlex.join(argv)}", flush=True)
+    code = cli.main(argv)
+    if code:
+        sys.exit(code)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--shared", default="../shared", help="the shared data folder (weights, photos)")
+    parser.add_argument("--out", default="out", help="where models and builds go")
+    parser.add_argument("--arch", default="squeezenet1_1")
+    parser.add_argument("--board", default="ultra96v2")
+    parser.add_argument("--eval-limit", type=int, default=100, help="photos to evaluate on (default 100)")
+    parser.add_argument("--csim-limit", type=int, default=4, help="photos to C-simulate (default 4)")
+    args = parser.parse_args(argv)
+
+    from .datasets import foolbox_dir
+
+    shared, out = Path(args.shared), Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    weights = shared / "models" / f"{args.arch.removesuffix('_bypass')}_imagenet.pth"
+    photos = shared / "data" / "imagenet_sample"
+    if not photos.is_dir():
+        photos = foolbox_dir()
+        print(f"note: {shared}/data/imagenet_sample not found: using foolbox's 20 ImageNet photos ({photos})")
+    model = out / f"{args.arch}_w6a8.onnx"
+    build = out / "build"
+
+    quantize = ["quantize", "--arch", args.arch, "--calib", str(photos), "--calib-count", "64", "-o", str(model)]
+    if weights.is_file():
+        quantize[3:3] = ["--weights", str(weights)]
+    else:
+        print(f"\n!!! {weights} not found: the demo quantizes RANDOM weights; accuracy figures will be near zero. !!!")
+    step("1. quantize with brevitas (6-bit weights, 8-bit activations) and export QCDQ ONNX", quantize)
+    step("2. evaluate the quantized ONNX in onnxruntime",
+         ["eval", str(model), "--images", str(photos), "--limit", str(args.eval_limit)])
+    step("3. compile: ONNX -> integer IR -> HLS project", ["compile", str(model), "-o", str(build)])
+    step("4. classify with the integer golden model",
+         ["run", str(build), "--images", str(photos), "--limit", str(args.eval_limit)])
+    if "csim" in cli.VERBS:
+        step("5. C-simulate the generated HLS C++ (bit-exact against the golden model)",
+             ["csim", str(build), "--images", str(photos), "--limit", str(args.csim_limit)])
+    print(f"\ndemo done: model {model}, build {build}/")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

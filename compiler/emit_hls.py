@@ -1,0 +1,485 @@
+"""Emit the Vitis HLS C++ of a compiled network into BUILD/hls/ (`emit`, called by pipeline.write_build).
+
+The network becomes a dataflow graph of kernel instances from hw/hls/ (`build_graph`): a convolution is a window
+generator (for k x k, strided or padded ones) feeding an MVAU; a max pool a window generator feeding sf::maxpool; a
+concat may requantize an input first; a layer output with two consumers goes through a duplicator; and a data-width
+converter (sf::regroup) sits wherever a producer's channel grouping (PE) differs from what its consumer reads
+(SIMD). Every number in the generated files (widths, depths, folded counts, packed weight words) is computed here;
+the templates in templates/hls/ only lay them out.
+
+Files: top.h and top.cpp (the dataflow top), layers/<layer>.h (kernel configurations and per-channel tables),
+weights/<layer>.h (packed weights), sf/ (the kernel library, copied so that the folder is self-contained for Vitis),
+tb.cpp (the C testbench), capi.cpp (the C ABI of the software backend), tb_data/ (one frame and its golden logits,
+for Vitis csim/cosim), run_hls.tcl (vitis_hls) and hls_config.cfg (v++ --mode hls).
+
+Stream depths, the deadlock rule. Every stream is 2 deep, except:
+- a join's inputs (concat, add) hold a pixel's words, so one producer can finish a pixel while the other is read;
+- where a stream forks (duplicator) and the branches meet again (SqueezeNet: squeeze -> expand1x1 and, through a
+  window generator, expand3x3 -> concat; a Fire input -> squeeze ... concat and the bypass -> add), the join reads
+  the branches pixel by pixel, in step, while the branch with a window generator has read ahead of its output by the
+  window's lead (window_lead: about one image row). The other branch must hold what the fork sent meanwhile, so its
+  first stream gets (lead difference + JOIN_SLACK_PIXELS) pixels' worth of words. Paths between a fork and its join
+  keep the resolution, as in every Fire module. C simulation replays each frame at these depths and fails on a
+  deadlock (hw/hls/sf_stream.h), so a wrong rule cannot go unnoticed.
+"""
+from __future__ import annotations
+
+import math
+import re
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from squeezeflow.hw import spec
+
+from . import fold, ir
+from .errors import UserError
+
+TOP = "squeezeflow_top"
+LIBRARY = Path(spec.__file__).resolve().parent / "hls"
+TEMPLATES = Path(__file__).resolve().parents[1] / "templates" / "hls"
+OUTPUT = "output"  # the consumer name of the logits (the AXI output converter)
+MIN_DEPTH = 2
+JOIN_SLACK_PIXELS = 2
+
+
+def _ident(name: str) -> str:
+    """C identifier of a process or stream name ("fire2_squeeze->fire2_expand1x1" -> "fire2_squeeze__fire2_expand1x1")."""
+    return re.sub(r"\W+", "_", name.replace("->", "__")).strip("_")
+
+
+def _lane_type(bits: int, signed: bool) -> str:
+    return f"ap_{'' if signed else 'u'}int<{bits}>"
+
+
+@dataclass(eq=False)
+class Stream:
+    name: str  # what csim reports and taps name; a layer's output stream carries the layer's name
+    bits: int
+    signed: bool
+    lanes: int  # values per word
+    channels: int  # values per pixel (a window stream: per output pixel's window)
+    pixels: int  # per frame
+    depth: int = MIN_DEPTH
+    producer: Process | None = None
+
+    @property
+    def var(self) -> str:
+        return "s_" + _ident(self.name)
+
+    @property
+    def word(self) -> str:
+        return f"ap_uint<{self.lanes * self.bits}>"
+
+    @property
+    def lane(self) -> str:
+        return _lane_type(self.bits, self.signed)
+
+    @property
+    def pixel_words(self) -> int:
+        return self.channels // self.lanes
+
+    @property
+    def words(self) -> int:
+        return self.pixels * self.pixel_words
+
+
+@dataclass(eq=False)
+class Process:
+    name: str
+    kernel: str  # sf::<kernel> of hw/hls/
+    owner: str  # the layer whose header holds its configuration ("input"/"output" for the port converters)
+    config: list[tuple[str, str, object]]  # ("type" | "int" | "str", member name, value)
+    inputs: list[Stream]
+    outputs: list[Stream]
+    args: list[str]  # C arguments of the call
+    lead: int = 0  # input pixels it reads ahead of its output (window generators)
+
+    @property
+    def cfg(self) -> str:
+        return _ident(self.name)
+
+
+@dataclass
+class Table:
+    """A constant table argument: name, element type, dimensions and literals (nested lists, innermost last)."""
+
+    name: str
+    ctype: str
+    dims: list[int]
+    rows: list
+
+
+@dataclass
+class Graph:
+    streams: list[Stream] = field(default_factory=list)
+    processes: list[Process] = field(default_factory=list)
+    tables: dict[str, list[Table]] = field(default_factory=dict)  # owner -> per-channel tables of its processes
+    weights: dict[str, tuple[Table, str]] = field(default_factory=dict)  # layer -> (table, ir weight_storage)
+    taps: dict[str, Stream] = field(default_factory=dict)  # layer (or "input") -> the stream of its output
+
+
+def window_lead(h: int, w: int, kernel, stride, pad, ho: int, wo: int) -> int:
+    """Input pixels sf::window may have read beyond output pixel p while p is still being consumed downstream.
+
+    The window generator reads as far as the window after the one it writes needs (sf_window.h `window_needed`);
+    with the MVAU and the FIFO behind it holding a window each, output pixel p is finished only once the generator
+    has read what window p + 2 needs.
+    """
+    (kh, kw), (sh, sw), (pt, pl) = kernel, stride, pad[:2]
+
+    def needed(q: int) -> int:
+        if q >= ho * wo:
+            return h * w
+        oy, ox = divmod(q, wo)
+        return min(oy * sh - pt + kh - 1, h - 1) * w + min(ox * sw - pl + kw - 1, w - 1) + 1
+
+    return max(needed(p + 2) - p for p in range(ho * wo))
+
+
+def _bits_of(value: int) -> int:
+    """Bits of a signed type that holds -value .. value."""
+    return int(value).bit_length() + 1
+
+
+def _hex(values: np.ndarray, bits: int) -> np.ndarray:
+    digits = max(1, -(-bits // 4))
+    return np.vectorize(lambda v: f"0x{int(v):0{digits}x}", otypes=[object])(values)
+
+
+class _Builder:
+    def __init__(self, net: ir.Network, arrays: dict[str, np.ndarray]):
+        self.net, self.arrays, self.g = net, arrays, Graph()
+        self.edges: dict[tuple[str, str], Stream] = {}  # (producer, consumer) -> the stream the consumer reads
+        self.upstream_forks: dict[Stream, dict[Process, tuple[Stream, int]]] = {}
+
+    # --- graph plumbing ------------------------------------------------------------------------------------------
+
+    def stream(self, name: str, bits: int, signed: bool, lanes: int, channels: int, pixels: int) -> Stream:
+        s = Stream(name, bits, signed, lanes, channels, pixels)
+        self.g.streams.append(s)
+        return s
+
+    def typed(self, name: str, qtype: ir.QType, lanes: int, channels: int, pixels: int) -> Stream:
+        return self.stream(name, qtype.bits, qtype.signed, lanes, channels, pixels)
+
+    def process(self, name, kernel, owner, config, inputs, outputs, args, lead=0) -> Process:
+        p = Process(name, kernel, owner, config, inputs, outputs, args, lead)
+        for s in outputs:
+            s.producer = p
+        self.g.processes.append(p)
+        return p
+
+    def table(self, owner: str, name: str, ctype: str, values: np.ndarray) -> str:
+        self.g.tables.setdefault(owner, []).append(Table(name, ctype, list(values.shape), values.tolist()))
+        return name
+
+    def publish(self, name: str, s: Stream) -> None:
+        """`s` carries the output of `name`: hand it to the consumers, through a duplicator if there are two."""
+        self.g.taps[name] = s
+        consumers = [layer.name for layer in self.net.consumers(name)] + ([OUTPUT] if name == self.net.output else [])
+        if len(consumers) == 1:
+            self.edges[(name, consumers[0])] = s
+            return
+        if len(consumers) != 2:
+            raise UserError(f"layer {name!r} feeds {len(consumers)} layers; the HLS back end duplicates to two at most")
+        branches = [self.stream(f"{name}->{c}", s.bits, s.signed, s.lanes, s.channels, s.pixels) for c in consumers]
+        self.process(f"{name}:dup", "duplicate", name, [("type", "word_t", s.word), ("int", "WORDS", s.words)],
+                     [s], branches, [s.var] + [b.var for b in branches])
+        for consumer, branch in zip(consumers, branches):
+            self.edges[(name, consumer)] = branch
+
+    def regroup(self, s: Stream, lanes: int, owner: str) -> Stream:
+        """`s` with `lanes` values per word (through the gcd when neither lane count divides the other)."""
+        if s.lanes == lanes:
+            return s
+        if s.lanes % lanes and lanes % s.lanes:
+            s = self.regroup(s, math.gcd(s.lanes, lanes), owner)
+        out = self.stream(f"{s.name}@{lanes}", s.bits, s.signed, lanes, s.channels, s.pixels)
+        self.process(out.name, "regroup", owner,
+                     [("type", "lane_t", s.lane), ("type", "in_word", s.word), ("type", "out_word", out.word),
+                      ("int", "IN_LANES", s.lanes), ("int", "OUT_LANES", lanes), ("int", "IN_WORDS", s.words)],
+                     [s], [out], [s.var, out.var])
+        return out
+
+    def window(self, owner: str, s: Stream, shape, kernel, stride, pad, out_hw, pad_value: int) -> Stream:
+        c, h, w = shape
+        ho, wo = out_hw
+        out = self.stream(f"{owner}:window", s.bits, s.signed, s.lanes, kernel[0] * kernel[1] * c, ho * wo)
+        rows = kernel[0] + stride[0]
+        self.process(out.name, "window", owner,
+                     [("type", "lane_t", s.lane), ("type", "word_t", s.word), ("int", "LANES", s.lanes),
+                      ("int", "H", h), ("int", "W", w), ("int", "CG", c // s.lanes), ("int", "KH", kernel[0]),
+                      ("int", "KW", kernel[1]), ("int", "SH", stride[0]), ("int", "SW", stride[1]),
+                      ("int", "PT", pad[0]), ("int", "PL", pad[1]), ("int", "HO", ho), ("int", "WO", wo),
+                      ("int", "ROWS", rows), ("int", "PAD", pad_value)],
+                     [s], [out], [s.var, out.var], lead=window_lead(h, w, kernel, stride, pad, ho, wo))
+        return out
+
+    def requant_tables(self, owner: str, prefix: str, rq: ir.Requant, channels: int, shape) -> tuple[str, str, int]:
+        """Per-channel multiplier and shift tables, laid out as `shape` (a 2-D reshape of the channel index,
+        transposed so that dimension 0 is the parallel one); returns their names and the shift width."""
+        mult = np.broadcast_to(np.asarray(rq.multiplier, np.int64), (channels,))
+        shift = np.broadcast_to(np.asarray(rq.shift, np.int64), (channels,))
+        shift_bits = max(1, int(shift.max()).bit_length())
+        rows, cols = shape
+        return (self.table(owner, f"{_ident(prefix)}_mult", f"sf::rom_uint<{spec.REQUANT_MULT_BITS}>",
+                           mult.reshape(cols, rows).T),
+                self.table(owner, f"{_ident(prefix)}_shift", f"sf::rom_uint<{shift_bits}>", shift.reshape(cols, rows).T),
+                shift_bits)
+
+    def requant(self, name: str, owner: str, s: Stream, rq: ir.Requant, zp_in: int, out_type: ir.QType) -> Stream:
+        out = self.typed(name, out_type, s.lanes, s.channels, s.pixels)
+        cg = s.channels // s.lanes
+        mult, shift, shift_bits = self.requant_tables(owner, name, rq, s.channels, (s.lanes, cg))
+        diff_bits = s.bits + 1
+        product_bits = max(diff_bits + spec.REQUANT_MULT_BITS + 1, max(rq.shift) + 2)
+        self.process(name, "requant", owner,
+                     [("type", "in_t", s.lane), ("type", "diff_t", _lane_type(diff_bits, True)),
+                      ("type", "out_t", out.lane), ("type", "out_word", out.word), ("int", "LANES", s.lanes),
+                      ("int", "CG", cg), ("int", "WORDS", s.words), ("int", "ZP_IN", zp_in),
+                      ("int", "MULT_BITS", spec.REQUANT_MULT_BITS), ("int", "SHIFT_BITS", shift_bits),
+                      ("int", "PRODUCT_BITS", product_bits), ("int", "ZP", rq.zero_point), ("int", "LO", rq.lo),
+                      ("int", "HI", rq.hi)],
+                     [s], [out], [s.var, out.var, mult, shift])
+        return out
+
+    # --- layers --------------------------------------------------------------------------------------------------
+
+    def build(self) -> Graph:
+        net = self.net
+        first = net.consumers(ir.NETWORK_INPUT)[0]
+        t, (c, h, w) = net.input_type, net.input_shape
+        value_bits = 8 * spec.INPUT_BYTES_PER_VALUE
+        if t.bits > value_bits:
+            raise UserError(f"the input is {t.bits}-bit; the input stream carries {value_bits}-bit values")
+        s = self.typed(ir.NETWORK_INPUT, t, first.simd if isinstance(first, ir.Conv) else 1, c, h * w)
+        self.process("input", "axis_in", "input",
+                     [("int", "AXI_BITS", spec.AXI_STREAM_BITS), ("int", "VALUE_BITS", value_bits),
+                      ("type", "value_t", _lane_type(value_bits, t.signed)), ("type", "lane_t", s.lane),
+                      ("type", "word_t", s.word), ("int", "LANES", s.lanes), ("int", "WORDS", s.words)],
+                     [], [s], ["in", s.var])
+        self.publish(ir.NETWORK_INPUT, s)
+        for layer in net.layers:
+            getattr(self, f"_{layer.kind}")(layer)
+        logits = self.regroup(self.edges[(net.output, OUTPUT)], 1, OUTPUT)
+        self.process(OUTPUT, "axis_out", OUTPUT,
+                     [("int", "AXI_BITS", spec.AXI_STREAM_BITS), ("int", "VALUE_BITS", 8 * spec.OUTPUT_BYTES_PER_VALUE),
+                      ("type", "lane_t", logits.lane), ("int", "VALUES", net.num_classes)],
+                     [logits], [], [logits.var, "out"])
+        self.size_depths()
+        return self.g
+
+    def _inputs(self, layer: ir.Layer) -> list[Stream]:
+        return [self.edges[(name, layer.name)] for name in layer.inputs]
+
+    def _conv(self, layer: ir.Conv) -> None:
+        (x,) = self._inputs(layer)
+        x = self.regroup(x, layer.simd, layer.name)
+        shape = self.net.shape_of(layer.inputs[0])
+        o, ho, wo = layer.out_shape
+        if list(layer.kernel) != [1, 1] or list(layer.stride) != [1, 1] or any(layer.pad):
+            x = self.window(layer.name, x, shape, layer.kernel, layer.stride, layer.pad, (ho, wo), layer.pad_value)
+        out = self.typed(layer.name, layer.out_type, layer.pe, o, ho * wo)
+        sf, nf = layer.fan_in // layer.simd, o // layer.pe
+        lanes = fold.bank_lanes(layer.simd, layer.weight_bits)
+        banks, bank_bits = layer.simd // lanes, lanes * layer.weight_bits
+        prefix = _ident(layer.name)
+        self.g.weights[layer.name] = (self.weight_table(layer, prefix, lanes, banks, bank_bits), layer.weight_storage)
+        rq = layer.requant
+        bias = self.table(layer.name, f"{prefix}_bias", f"sf::rom_int<{layer.acc_bits}>",
+                          self.arrays[f"{layer.name}.bias"].astype(np.int64).reshape(nf, layer.pe).T)
+        mult, shift, shift_bits = self.requant_tables(layer.name, layer.name, rq, o, (layer.pe, nf))
+        product_bits = max(layer.acc_bits + spec.REQUANT_MULT_BITS + 1, max(rq.shift) + 2)
+        self.process(layer.name, "mvau", layer.name,
+                     [("str", "NAME", layer.name), ("type", "in_t", x.lane), ("type", "in_word", x.word),
+                      ("type", "out_t", out.lane), ("type", "out_word", out.word),
+                      ("type", "w_t", _lane_type(layer.weight_bits, True)),
+                      ("type", "acc_t", _lane_type(layer.acc_bits, True)), ("int", "SIMD", layer.simd),
+                      ("int", "PE", layer.pe), ("int", "SF", sf), ("int", "NF", nf), ("int", "PIXELS", ho * wo),
+                      ("int", "BANKS", banks), ("int", "BANK_LANES", lanes), ("int", "BANK_BITS", bank_bits),
+                      ("int", "ACC_BITS", layer.acc_bits), ("int", "MULT_BITS", spec.REQUANT_MULT_BITS),
+                      ("int", "SHIFT_BITS", shift_bits), ("int", "PRODUCT_BITS", product_bits),
+                      ("int", "ZP", rq.zero_point), ("int", "LO", rq.lo), ("int", "HI", rq.hi)],
+                     [x], [out], [x.var, out.var, f"{prefix}_weights", bias, mult, shift])
+        self.publish(layer.name, out)
+
+    def weight_table(self, layer: ir.Conv, prefix: str, lanes: int, banks: int, bank_bits: int) -> Table:
+        """weights[pe][bank][tile]: tile t = nf * SF + sf of output channel nf * PE + pe; input lane
+        b * lanes + l of the tile in bits [l * wbits, (l + 1) * wbits) of bank b, two's complement (sf_mvau.h)."""
+        w = self.arrays[f"{layer.name}.weight"].astype(np.int64)  # O, C, KH, KW
+        o, simd, pe, wbits = w.shape[0], layer.simd, layer.pe, layer.weight_bits
+        vectors = w.transpose(0, 2, 3, 1).reshape(o // pe, pe, -1, banks, lanes)  # nf, pe, sf, bank, lane
+        fields = (vectors & ((1 << wbits) - 1)).astype(np.uint64) << (np.arange(lanes, dtype=np.uint64) * np.uint64(wbits))
+        words = np.bitwise_or.reduce(fields, axis=-1)  # nf, pe, sf, bank
+        words = words.transpose(1, 3, 0, 2).reshape(pe, banks, -1)  # pe, bank, tile
+        assert simd == banks * lanes
+        return Table(f"{prefix}_weights", f"sf::rom_uint<{bank_bits}>", list(words.shape), _hex(words, bank_bits).tolist())
+
+    def _maxpool(self, layer: ir.MaxPool) -> None:
+        (x,) = self._inputs(layer)
+        c, ho, wo = layer.out_shape
+        lowest = -(1 << (x.bits - 1)) if x.signed else 0  # pads ceil-mode overhang: the max never picks it
+        win = self.window(layer.name, x, self.net.shape_of(layer.inputs[0]), layer.kernel, layer.stride, layer.pad,
+                          (ho, wo), lowest)
+        out = self.typed(layer.name, layer.out_type, x.lanes, c, ho * wo)
+        self.process(layer.name, "maxpool", layer.name,
+                     [("type", "lane_t", x.lane), ("type", "word_t", x.word), ("int", "LANES", x.lanes),
+                      ("int", "K", layer.kernel[0] * layer.kernel[1]), ("int", "CG", c // x.lanes),
+                      ("int", "PIXELS", ho * wo)],
+                     [win], [out], [win.var, out.var])
+        self.publish(layer.name, out)
+
+    def _concat(self, layer: ir.Concat) -> None:
+        ins = self._inputs(layer)
+        lanes = math.gcd(*(s.lanes for s in ins))
+        parts = []
+        for i, (s, rq, src) in enumerate(zip(ins, layer.requant, layer.inputs)):
+            s = self.regroup(s, lanes, layer.name)
+            if rq is not None:
+                s = self.requant(f"{layer.name}:requant{i}", layer.name, s, rq, self.net.type_of(src).zero_point,
+                                 layer.out_type)
+            parts.append(s)
+        c, h, w = layer.out_shape
+        out = self.typed(layer.name, layer.out_type, lanes, c, h * w)
+        self.process(layer.name, "concat", layer.name,
+                     [("type", "word_t", out.word), ("int", "CGA", parts[0].pixel_words),
+                      ("int", "CGB", parts[1].pixel_words), ("int", "PIXELS", h * w)],
+                     parts, [out], [parts[0].var, parts[1].var, out.var])
+        self.publish(layer.name, out)
+
+    def _add(self, layer: ir.Add) -> None:
+        a, b = self._inputs(layer)
+        b = self.regroup(b, a.lanes, layer.name)
+        ta, tb, t = self.net.type_of(layer.inputs[0]), self.net.type_of(layer.inputs[1]), layer.out_type
+        (ma, mb), shift = layer.multiplier, layer.shift
+        span = ma * max(ta.hi - ta.zero_point, ta.zero_point - ta.lo) + mb * max(tb.hi - tb.zero_point,
+                                                                                tb.zero_point - tb.lo)
+        c, h, w = layer.out_shape
+        out = self.typed(layer.name, t, a.lanes, c, h * w)
+        self.process(layer.name, "add", layer.name,
+                     [("type", "a_t", a.lane), ("type", "b_t", b.lane), ("type", "out_t", out.lane),
+                      ("type", "out_word", out.word), ("int", "LANES", a.lanes), ("int", "WORDS", out.words),
+                      ("int", "MA", ma), ("int", "MB", mb), ("int", "ZA", ta.zero_point), ("int", "ZB", tb.zero_point),
+                      ("int", "SHIFT", shift), ("int", "ZP", t.zero_point), ("int", "LO", t.lo), ("int", "HI", t.hi),
+                      ("int", "SUM_BITS", max(_bits_of(span) + 1, shift + 2))],
+                     [a, b], [out], [a.var, b.var, out.var])
+        self.publish(layer.name, out)
+
+    def _gap(self, layer: ir.GlobalAvgPool) -> None:
+        (x,) = self._inputs(layer)
+        t_in = self.net.type_of(layer.inputs[0])
+        c, h, w = self.net.shape_of(layer.inputs[0])
+        sum_bits = _bits_of(h * w * max(t_in.hi - t_in.zero_point, t_in.zero_point - t_in.lo))
+        if layer.requant is None:  # the sums are the output (logits): the IR's type holds them
+            if layer.out_type.bits < sum_bits:
+                raise UserError(f"layer {layer.name!r}: its {layer.out_type.bits}-bit type cannot hold a "
+                                f"{sum_bits}-bit sum")
+            sums = self.typed(layer.name, layer.out_type, x.lanes, c, 1)
+        else:
+            sums = self.stream(f"{layer.name}:sum", sum_bits, True, x.lanes, c, 1)
+        self.process(sums.name, "gap", layer.name,
+                     [("type", "in_t", x.lane), ("type", "sum_t", sums.lane), ("type", "out_word", sums.word),
+                      ("int", "LANES", x.lanes), ("int", "CG", c // x.lanes), ("int", "PIXELS", h * w),
+                      ("int", "ZP", t_in.zero_point)],
+                     [x], [sums], [x.var, sums.var])
+        out = sums if layer.requant is None else self.requant(layer.name, layer.name, sums, layer.requant, 0,
+                                                              layer.out_type)
+        self.publish(layer.name, out)
+
+    # --- depths --------------------------------------------------------------------------------------------------
+
+    def forks(self, s: Stream) -> dict[Process, tuple[Stream, int]]:
+        """For every duplicator upstream of `s`: (its output on the way to `s`, the largest lead in between)."""
+        if s not in self.upstream_forks:
+            p = s.producer
+            found = {p: (s, 0)} if p.kernel == "duplicate" else {}
+            for upstream in p.inputs:
+                for fork, (branch, lead) in self.forks(upstream).items():
+                    if fork not in found or lead + p.lead > found[fork][1]:
+                        found[fork] = (branch, lead + p.lead)
+            self.upstream_forks[s] = found
+        return self.upstream_forks[s]
+
+    def size_depths(self) -> None:
+        for join in self.g.processes:
+            if join.kernel not in ("concat", "add"):
+                continue
+            for s in join.inputs:
+                s.depth = max(s.depth, s.pixel_words)
+            a, b = (self.forks(s) for s in join.inputs)
+            common = [f for f in a if f in b and a[f][0] is not b[f][0]]
+            if not common:
+                continue
+            fork = min(common, key=lambda f: max(a[f][1], b[f][1]))  # the nearest one
+            (branch_a, lead_a), (branch_b, lead_b) = a[fork], b[fork]
+            short, skew = (branch_a, lead_b - lead_a) if lead_a < lead_b else (branch_b, lead_a - lead_b)
+            if skew:
+                short.depth = max(short.depth, (skew + JOIN_SLACK_PIXELS) * short.pixel_words)
+
+
+def build_graph(net: ir.Network, arrays: dict[str, np.ndarray]) -> Graph:
+    return _Builder(net, arrays).build()
+
+
+def model_hash(net: ir.Network) -> int:
+    """The value of the accelerator's read-only model_hash register: the first 32 bits of the model's sha256."""
+    return int(net.model_sha256[:8], 16)
+
+
+def _test_frame(net: ir.Network, arrays) -> tuple[np.ndarray, np.ndarray]:
+    """One pseudo-random input frame and its golden output, as beats (tb_data/ for Vitis csim/cosim)."""
+    from squeezeflow.host.codec import output_beats, pack_frames
+
+    from .golden import Golden
+
+    t = net.input_type
+    x = np.random.default_rng(0).integers(t.lo, t.hi + 1, size=[1, *net.input_shape])
+    logits = Golden(net, arrays).run(x).astype("<i4")
+    out = np.zeros((1, output_beats(net.num_classes) * spec.AXI_STREAM_BITS // 32), "<i4")
+    out[:, : net.num_classes] = logits
+    return pack_frames(x), out.view("<u8")
+
+
+def emit(out_dir, net: ir.Network, arrays: dict[str, np.ndarray]) -> None:
+    """Write BUILD/hls/ for a folded network (see the module docstring); the same input gives the same bytes."""
+    import jinja2
+
+    from squeezeflow.host.codec import input_beats, output_beats
+
+    from .boards import board
+
+    out_dir = Path(out_dir)
+    graph = build_graph(net, arrays)
+    target = board(net.board)
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), undefined=jinja2.StrictUndefined,
+                             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    env.filters["ident"] = _ident
+    owners = list(dict.fromkeys(p.owner for p in graph.processes))
+    context = dict(net=net, graph=graph, top=TOP, board=target, hash=f"0x{model_hash(net):08x}",
+                   in_beats=input_beats(net.input_shape), out_beats=output_beats(net.num_classes),
+                   axi_bits=spec.AXI_STREAM_BITS, owners=owners,
+                   layer_headers=[f"layers/{_ident(o)}.h" for o in owners],
+                   weight_headers=[f"weights/{_ident(name)}.h" for name in graph.weights])
+
+    def write(rel: str, template: str, **extra) -> None:
+        path = out_dir / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(env.get_template(template).render(**context, **extra))
+
+    for name in ("top.h", "top.cpp", "tb.cpp", "capi.cpp", "run_hls.tcl", "hls_config.cfg"):
+        write(name, f"{name}.j2")
+    for owner in owners:
+        write(f"layers/{_ident(owner)}.h", "layer.h.j2", owner=owner,
+              processes=[p for p in graph.processes if p.owner == owner], tables=graph.tables.get(owner, []))
+    for name, (table, _) in graph.weights.items():
+        write(f"weights/{_ident(name)}.h", "weights.h.j2", layer=name, table=table)
+    (out_dir / "sf").mkdir()
+    for header in sorted(LIBRARY.glob("*.h")):
+        shutil.copyfile(header, out_dir / "sf" / header.name)
+    (out_dir / "tb_data").mkdir()
+    frame, expected = _test_frame(net, arrays)
+    frame.tofile(out_dir / "tb_data" / "input.bin")
+    expected.tofile(out_dir / "tb_data" / "expected.bin")

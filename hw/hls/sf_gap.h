@@ -1,0 +1,43 @@
+// sf_gap.h: global average pool as a per-channel sum (its scale is folded into the next requant or the logits).
+//
+// Stream contract, per frame:
+//   in : PIXELS * CG words of LANES lanes of in_t, each pixel's channels as CG consecutive words.
+//   out: CG words of LANES lanes of sum_t: per channel, the sum over all pixels of (x - ZP) (compiler/ir.py).
+// L: in_t, sum_t, out_word, LANES, CG, PIXELS, ZP.
+#ifndef SF_GAP_H
+#define SF_GAP_H
+
+#include "sf_common.h"
+
+namespace sf {
+
+template <class L, class IN, class OUT>
+void gap(IN& in, OUT& out) {
+    typedef typename num<typename L::sum_t>::type sum_t;
+    sum_t sums[L::CG][L::LANES];
+#pragma HLS ARRAY_PARTITION variable=sums complete dim=2
+    int cg = 0;
+    for (int i = 0; i < L::PIXELS * L::CG; i++) {
+#pragma HLS PIPELINE II=1
+        const auto x = in.read();
+        for (int l = 0; l < L::LANES; l++) {
+#pragma HLS UNROLL
+            const sum_t before = i < L::CG ? sum_t(0) : sums[cg][l];
+            sums[cg][l] = before + get_lane<typename L::in_t>(x, l) - L::ZP;
+        }
+        cg = cg == L::CG - 1 ? 0 : cg + 1;
+    }
+    for (int g = 0; g < L::CG; g++) {
+#pragma HLS PIPELINE II=1
+        typename L::out_word y = 0;
+        for (int l = 0; l < L::LANES; l++) {
+#pragma HLS UNROLL
+            set_lane<typename L::sum_t>(y, l, sums[g][l]);
+        }
+        out.write(y);
+    }
+}
+
+}  // namespace sf
+
+#endif

@@ -1,0 +1,40 @@
+// sf_requant.h: per-channel requantization of a stream (a concat input whose scale differs from the output's, or
+// the quantized average after a global average pool).
+//
+// Stream contract, per frame:
+//   in : WORDS words of LANES lanes of in_t, each pixel's channels as CG consecutive words.
+//   out: WORDS words of LANES lanes of out_t: y = clamp(round_half_even((x - ZP_IN) * mult / 2**shift) + ZP, LO, HI)
+//        with the multiplier and shift of x's channel (compiler/ir.py).
+// L: in_t, diff_t (holds x - ZP_IN), out_t, out_word, LANES, CG, WORDS, ZP_IN, MULT_BITS, SHIFT_BITS,
+//    PRODUCT_BITS, ZP, LO, HI.
+#ifndef SF_REQUANT_H
+#define SF_REQUANT_H
+
+#include "sf_common.h"
+
+namespace sf {
+
+template <class L, class IN, class OUT>
+void requant(IN& in, OUT& out, const rom_uint<L::MULT_BITS> mult[L::LANES][L::CG],
+             const rom_uint<L::SHIFT_BITS> shift[L::LANES][L::CG]) {
+#pragma HLS ARRAY_PARTITION variable=mult complete dim=1
+#pragma HLS ARRAY_PARTITION variable=shift complete dim=1
+    int cg = 0;
+    for (int i = 0; i < L::WORDS; i++) {
+#pragma HLS PIPELINE II=1
+        const auto x = in.read();
+        typename L::out_word y = 0;
+        for (int l = 0; l < L::LANES; l++) {
+#pragma HLS UNROLL
+            const typename num<typename L::diff_t>::type d = get_lane<typename L::in_t>(x, l) - L::ZP_IN;
+            set_lane<typename L::out_t>(
+                y, l, requantize<L::PRODUCT_BITS, L::MULT_BITS>(d, mult[l][cg], shift[l][cg], L::ZP, L::LO, L::HI));
+        }
+        out.write(y);
+        cg = cg == L::CG - 1 ? 0 : cg + 1;
+    }
+}
+
+}  // namespace sf
+
+#endif
