@@ -36,16 +36,18 @@ def test_brevitas_qcdq_lowers_and_matches_onnxruntime(arch):
     assert all(layer.weight_bits == 6 for layer in net.layers if isinstance(layer, ir.Conv))
 
 
-def test_ort_qdq_lowers_and_matches_onnxruntime():
-    net, _ = assert_agrees_with_onnxruntime(factory.ort_qdq_model(), 64)
+@pytest.mark.parametrize("arch", ["squeezenet1_1", "squeezenet1_1_bypass", "squeezenet1_0"])
+def test_ort_qdq_lowers_and_matches_onnxruntime(arch):
+    net, _ = assert_agrees_with_onnxruntime(factory.ort_qdq_model(arch), 64)
     assert net.input_type.zero_point != 0  # onnxruntime's asymmetric uint8 input
     concats = [layer for layer in net.layers if isinstance(layer, ir.Concat)]
     assert any(r is not None for c in concats for r in c.requant)  # expand outputs in different scales
 
 
-def test_qonnx_gives_the_same_ir_as_qcdq():
-    a_net, a_arrays = compile_model(factory.brevitas_model(fmt="qcdq"))
-    b_net, b_arrays = compile_model(factory.brevitas_model(fmt="qonnx"))
+@pytest.mark.parametrize("arch", ["squeezenet1_1", "squeezenet1_1_bypass", "squeezenet1_0"])
+def test_qonnx_gives_the_same_ir_as_qcdq(arch):
+    a_net, a_arrays = compile_model(factory.brevitas_model(arch, fmt="qcdq"))
+    b_net, b_arrays = compile_model(factory.brevitas_model(arch, fmt="qonnx"))
     assert a_arrays.keys() == b_arrays.keys()
     for key in a_arrays:
         np.testing.assert_array_equal(a_arrays[key], b_arrays[key], err_msg=key)
@@ -162,3 +164,22 @@ def test_preprocess_option(tmp_path):
     assert net.preprocess["channel_order"] == "BGR" and net.preprocess["input_size"] == [64, 64]
     with pytest.raises(UserError, match="preprocessing spec"):
         compile_model(factory.ort_qdq_model(), preprocess=str(tmp_path / "missing.json"))
+
+
+@pytest.mark.shared
+def test_trained_squeezenet11_agrees_with_onnxruntime(shared_dir):
+    weights = str(shared_dir / "models" / "squeezenet1_1_imagenet.pth")
+    model = factory.brevitas_model("squeezenet1_1", "qcdq", 224, 1000, weights)
+    net, arrays = assert_agrees_with_onnxruntime(model, 224, count=2)
+    from squeezeflow.compiler.datasets import labelled_images, read_rgb
+    from squeezeflow.compiler.golden_cli import input_quantizer
+    from squeezeflow.host.preprocess import PreprocessSpec, preprocess
+
+    samples = labelled_images(shared_dir / "data" / "imagenet_sample", 24)
+    spec = PreprocessSpec(**net.preprocess)
+    x = np.stack([preprocess(read_rgb(p), spec) for p, _ in samples])
+    golden = Golden(net, arrays).run(input_quantizer(net)(x))
+    sess = reference.session(model, optimized=False)
+    ort = np.concatenate([sess.run(None, {sess.get_inputs()[0].name: x[i:i + 1]})[0] for i in range(len(x))])
+    assert (golden.argmax(1) == ort.argmax(1)).mean() >= 0.95  # 99+% over 520 photos: docs/results.md
+    assert (golden.argmax(1) == np.array([label for _, label in samples])).mean() >= 0.5
