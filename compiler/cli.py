@@ -16,6 +16,7 @@ VERBS = {
     "compile": ("squeezeflow.compiler.pipeline", "compile a quantized ONNX model into BUILD/"),
     "run": ("squeezeflow.compiler.golden_cli", "classify images with the integer golden model of BUILD/"),
     "csim": ("squeezeflow.compiler.csim", "C-simulate the generated HLS C++ of BUILD/ on images"),
+    "rtlsim": ("squeezeflow.compiler.rtlsim", "simulate the generated Verilog of BUILD/ cycle by cycle on images"),
 }
 
 

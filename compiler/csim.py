@@ -87,7 +87,8 @@ def build(build_dir, taps: bool = False) -> dict:
 
     # top.cpp (every kernel and weight) dominates; the small units compile beside it: two jobs at most
     with ThreadPoolExecutor(max_workers=2) as pool:
-        jobs = [pool.submit(compile_all, ["top.cpp"]), pool.submit(compile_all, ["tb.cpp"] + ([] if taps else ["capi.cpp"]))]
+        small = ["tb.cpp"] + ([] if taps else ["capi.cpp"])
+        jobs = [pool.submit(compile_all, ["top.cpp"]), pool.submit(compile_all, small)]
         warnings = "".join(text for job in jobs for text in job.result())
     top_o = str(objects / "top.cpp.o")
     warnings += _run([cxx, *flags, "-o", str(tb), str(objects / "tb.cpp.o"), top_o])
@@ -102,8 +103,8 @@ def _run(command: list[str]) -> str:
     """Run a compiler command; its diagnostics, or CsimFailure with them if it fails."""
     proc = subprocess.run(command, capture_output=True, text=True)
     if proc.returncode:
-        raise CsimFailure(f"g++ failed on {Path(command[-3] if '-c' in command else command[-1]).name}:\n"
-                          f"{proc.stderr[-4000:]}")
+        target = Path(command[command.index("-o") + 1]).name
+        raise CsimFailure(f"g++ failed to build {target}:\n{proc.stderr[-4000:]}")
     return proc.stderr
 
 
@@ -141,8 +142,9 @@ def decode_stream(raw, stream):
     return values.reshape(-1)
 
 
-def first_difference(build_dir, net, arrays, q) -> str:
-    """Run frame `q` (quantized CHW input) with taps and name the first layer, channel and pixel that differ."""
+def first_difference(build_dir, net, arrays, q) -> str | None:
+    """Run frame `q` (quantized CHW input) with taps and name the first layer, channel and pixel that differ from
+    the golden model; None if every layer's stream matches."""
     import numpy as np
 
     from squeezeflow.host.codec import output_beats, pack_frames
@@ -168,7 +170,7 @@ def first_difference(build_dir, net, arrays, q) -> str:
                 y, x = divmod(pixel, w)
                 return (f"first difference in layer {name}, channel {channel}, pixel (y={y}, x={x}): csim "
                         f"{got[diff[0]]}, golden {want[diff[0]]} ({diff.size} of {want.size} values differ)")
-    return "every layer's stream matches the golden model: the difference is in the output converter"
+    return None
 
 
 def simulate(build_dir, images, limit: int | None = None) -> dict:
@@ -187,7 +189,7 @@ def simulate(build_dir, images, limit: int | None = None) -> dict:
     net, arrays = load_build(build_dir)
     files = list_images(images)[:limit]
     labels = [label_of(p) for p in files]
-    print("csim: building the C++ (g++)...", file=sys.stderr)
+    print(f"csim: building {Path(build_dir) / 'hls'} with g++ unless cached...", file=sys.stderr)
     binaries = build(build_dir)
     if binaries["warnings"]:
         print(binaries["warnings"], file=sys.stderr)
@@ -213,7 +215,8 @@ def simulate(build_dir, images, limit: int | None = None) -> dict:
     if None not in labels:
         result.update(top1=scores["top1"], top5=scores["top5"])
     if state["first"] is not None:
-        result["first_difference"] = first_difference(build_dir, net, arrays, state["first"])
+        result["first_difference"] = first_difference(build_dir, net, arrays, state["first"]) or \
+            "every layer's stream matches the golden model: the difference is in the output converter"
     return result
 
 

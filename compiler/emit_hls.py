@@ -32,6 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
+from squeezeflow import templates
 from squeezeflow.hw import spec
 
 from . import fold, ir
@@ -39,14 +40,14 @@ from .errors import UserError
 
 TOP = "squeezeflow_top"
 LIBRARY = Path(spec.__file__).resolve().parent / "hls"
-TEMPLATES = Path(__file__).resolve().parents[1] / "templates" / "hls"
+TEMPLATES = Path(templates.__file__).resolve().parent / "hls"
 OUTPUT = "output"  # the consumer name of the logits (the AXI output converter)
 MIN_DEPTH = 2
 JOIN_SLACK_PIXELS = 2
 
 
 def _ident(name: str) -> str:
-    """C identifier of a process or stream name ("fire2_squeeze->fire2_expand1x1" -> "fire2_squeeze__fire2_expand1x1")."""
+    """C identifier of a process or stream name ("a->b:window" becomes "a__b_window")."""
     return re.sub(r"\W+", "_", name.replace("->", "__")).strip("_")
 
 
@@ -227,7 +228,8 @@ class _Builder:
         rows, cols = shape
         return (self.table(owner, f"{_ident(prefix)}_mult", f"sf::rom_uint<{spec.REQUANT_MULT_BITS}>",
                            mult.reshape(cols, rows).T),
-                self.table(owner, f"{_ident(prefix)}_shift", f"sf::rom_uint<{shift_bits}>", shift.reshape(cols, rows).T),
+                self.table(owner, f"{_ident(prefix)}_shift", f"sf::rom_uint<{shift_bits}>",
+                           shift.reshape(cols, rows).T),
                 shift_bits)
 
     def requant(self, name: str, owner: str, s: Stream, rq: ir.Requant, zp_in: int, out_type: ir.QType) -> Stream:
@@ -312,11 +314,13 @@ class _Builder:
         w = self.arrays[f"{layer.name}.weight"].astype(np.int64)  # O, C, KH, KW
         o, simd, pe, wbits = w.shape[0], layer.simd, layer.pe, layer.weight_bits
         vectors = w.transpose(0, 2, 3, 1).reshape(o // pe, pe, -1, banks, lanes)  # nf, pe, sf, bank, lane
-        fields = (vectors & ((1 << wbits) - 1)).astype(np.uint64) << (np.arange(lanes, dtype=np.uint64) * np.uint64(wbits))
+        offsets = np.arange(lanes, dtype=np.uint64) * np.uint64(wbits)
+        fields = (vectors & ((1 << wbits) - 1)).astype(np.uint64) << offsets
         words = np.bitwise_or.reduce(fields, axis=-1)  # nf, pe, sf, bank
         words = words.transpose(1, 3, 0, 2).reshape(pe, banks, -1)  # pe, bank, tile
         assert simd == banks * lanes
-        return Table(f"{prefix}_weights", f"sf::rom_uint<{bank_bits}>", list(words.shape), _hex(words, bank_bits).tolist())
+        return Table(f"{prefix}_weights", f"sf::rom_uint<{bank_bits}>", list(words.shape),
+                     _hex(words, bank_bits).tolist())
 
     def _maxpool(self, layer: ir.MaxPool) -> None:
         (x,) = self._inputs(layer)
@@ -334,7 +338,9 @@ class _Builder:
 
     def _concat(self, layer: ir.Concat) -> None:
         ins = self._inputs(layer)
-        lanes = math.gcd(*(s.lanes for s in ins))
+        channels = [self.net.shape_of(name)[0] for name in layer.inputs]
+        widest = max(s.lanes for s in ins)  # the faster producer's grouping, unless it does not divide both
+        lanes = widest if all(c % widest == 0 for c in channels) else math.gcd(*(s.lanes for s in ins))
         parts = []
         for i, (s, rq, src) in enumerate(zip(ins, layer.requant, layer.inputs)):
             s = self.regroup(s, lanes, layer.name)

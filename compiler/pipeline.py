@@ -10,6 +10,8 @@ from . import ir
 from .boards import BOARDS
 from .errors import UserError, require_file
 
+BACKENDS = ("hls", "rtl", "both")
+
 
 def add_arguments(parser):
     parser.add_argument("model", help="quantized ONNX model (QONNX, QCDQ or QDQ)")
@@ -20,6 +22,8 @@ def add_arguments(parser):
                         help="target board: part, clock and resource budget (default: ultra96v2)")
     parser.add_argument("--config", metavar="FILE.json",
                         help='pins per-layer folding: {"layers": {"fire2_expand3x3": {"simd": 16, "pe": 8}}}')
+    parser.add_argument("--backend", default="hls", choices=BACKENDS,
+                        help="what to generate: hls (BUILD/hls/), rtl (BUILD/rtl/) or both (default: hls)")
 
 
 def compile_model(model_path, preprocess: str | None = None, warn=print, board: str = "ultra96v2",
@@ -46,14 +50,15 @@ def compile_model(model_path, preprocess: str | None = None, warn=print, board: 
         raise UserError(f"preprocessing spec lists {len(labels)} labels for {classes} classes", str(model_path))
     net = ir.Network(name=Path(model_path).stem, model_sha256=loaded.sha256, input_shape=loaded.input_shape,
                      input_type=input_type, preprocess=spec, labels=labels, layers=layers, output=output, board=board)
-    fold(net, board_named(board), config)
+    for warning in fold(net, board_named(board), config):
+        warn(f"warning: {warning}")
     return net, arrays
 
 
-def write_build(build_dir, net: ir.Network, arrays) -> Path:
+def write_build(build_dir, net: ir.Network, arrays, backend: str = "hls") -> Path:
     """Write every artefact into a fresh temporary folder beside BUILD/, then swap it into place, so a failure
     never leaves a half-written build."""
-    from . import emit_hls
+    from . import emit_hls, emit_rtl
 
     build_dir = Path(build_dir)
     parent = build_dir.resolve().parent
@@ -64,7 +69,10 @@ def write_build(build_dir, net: ir.Network, arrays) -> Path:
     staging = Path(tempfile.mkdtemp(prefix=f".{build_dir.name}.", dir=parent))
     try:
         ir.save(staging, net, arrays)
-        emit_hls.emit(staging / "hls", net, arrays)
+        if backend in ("hls", "both"):
+            emit_hls.emit(staging / "hls", net, arrays)
+        if backend in ("rtl", "both"):
+            emit_rtl.emit(staging / "rtl", net, arrays)
         if build_dir.exists():
             shutil.rmtree(build_dir)
         staging.rename(build_dir)
@@ -88,7 +96,7 @@ def run(args) -> int:
     config = read_config(args.config) if args.config else None
     net, arrays = compile_model(args.model, args.preprocess, warn=lambda m: print(m, file=sys.stderr),
                                 board=args.board, config=config)
-    write_build(args.output, net, arrays)
+    write_build(args.output, net, arrays, args.backend)
     convs = [layer for layer in net.layers if isinstance(layer, ir.Conv)]
     print(f"compiled {net.name}: {len(net.layers)} layers ({len(convs)} convolutions), input {net.input_shape}, "
           f"{net.num_classes} classes -> {args.output}")

@@ -7,8 +7,9 @@ torchvision's PIL path (Resize(int) -> CenterCrop -> ToTensor -> Normalize) oper
      (the longer side is int(resize * long / short), as torchvision); null = no resize.
   2. `crop`: center crop [H, W]; an image smaller than the crop is zero-padded first (as torchvision).
   3. if `crop` differs from `input_size`, a bilinear resize of the crop to `input_size`.
-  4. x = pixel * pixel_scale, then (x - mean[c]) / std[c] per channel, in float32.
-  5. channels in `channel_order` (the image is RGB until here), layout CHW.
+  4. channels put in `channel_order` (the image is RGB until here); `mean` and `std` are in that order too
+     (Caffe's mean pixel 104, 117, 123 is B, G, R).
+  5. x = pixel * pixel_scale, then (x - mean[c]) / std[c] per channel, in float32; layout CHW.
 """
 from __future__ import annotations
 
@@ -167,8 +168,8 @@ def preprocess(image, spec: PreprocessSpec) -> np.ndarray:
         img, (w, h) = padded, padded.size
     top, left = int(round((h - ch) / 2.0)), int(round((w - cw) / 2.0))
     img = _resize(img.crop((left, top, left + cw, top + ch)), *spec.input_size)
-    x = np.asarray(img, dtype=np.float32) * np.float32(spec.pixel_scale)
-    x = (x - np.asarray(spec.mean, np.float32)) / np.asarray(spec.std, np.float32)
+    x = np.asarray(img, dtype=np.float32)
     if spec.channel_order == "BGR":
         x = x[:, :, ::-1]
+    x = (x * np.float32(spec.pixel_scale) - np.asarray(spec.mean, np.float32)) / np.asarray(spec.std, np.float32)
     return np.ascontiguousarray(x.transpose(2, 0, 1))

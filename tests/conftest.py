@@ -1,18 +1,19 @@
-"""Shared fixtures. ../shared (trained weights, photos) is optional on a developer machine and required in CI."""
+"""Fixtures shared by the test files."""
 import os
 from pathlib import Path
 
 import pytest
 
-SHARED = Path(os.environ.get("SQUEEZEFLOW_SHARED", Path(__file__).resolve().parents[2] / "shared"))
+REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="session")
 def shared_dir() -> Path:
-    """The ../shared folder: skipped with a reason where it is absent, a loud failure in CI (CI=true)."""
-    if (SHARED / "models" / "squeezenet1_1_imagenet.pth").is_file():
-        return SHARED
-    message = f"../shared not present ({SHARED}): trained weights and ImageNet photos are needed"
-    if os.environ.get("CI"):
-        pytest.fail(f"{message}; CI must have it", pytrace=False)
-    pytest.skip(message)
+    """../shared (trained weights, photos, synsets): skipped when absent locally, a failure in CI."""
+    path = REPO.parent / "shared"
+    if not (path / "models").is_dir() or not (path / "data").is_dir():
+        message = f"../shared not present: {path} holds the trained weights and photos these tests need"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return path

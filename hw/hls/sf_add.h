@@ -4,7 +4,8 @@
 //   a, b: WORDS words of LANES lanes (a_t, b_t), the same channels and grouping.
 //   out : WORDS words of LANES lanes of out_t:
 //         y = clamp(round_half_even((MA * (a - ZA) + MB * (b - ZB)) / 2**SHIFT) + ZP, LO, HI) (compiler/ir.py).
-// L: a_t, b_t, out_t, out_word, LANES, WORDS, MA, MB, ZA, ZB, SHIFT, ZP, LO, HI, SUM_BITS (holds the sum; >= SHIFT + 2).
+// L: a_t, b_t, out_t, out_word, LANES, WORDS, MA, MB, ZA, ZB, SHIFT, ZP, LO, HI,
+//    SUM_BITS (holds the sum, and >= SHIFT + 2).
 #ifndef SF_ADD_H
 #define SF_ADD_H
 
@@ -17,17 +18,20 @@ void add(INA& a, INB& b, OUT& out) {
     typedef typename num<ap_int<L::SUM_BITS> >::type sum_t;
     for (int i = 0; i < L::WORDS; i++) {
 #pragma HLS PIPELINE II=1
-        const auto x = a.read();
-        const auto z = b.read();
-        typename L::out_word y = 0;
+        typename num<typename L::a_t>::type x[L::LANES];
+        typename num<typename L::b_t>::type z[L::LANES];
+        typename num<typename L::out_t>::type y[L::LANES];
+        unpack<typename L::a_t>(a.read(), x);
+        unpack<typename L::b_t>(b.read(), z);
         for (int l = 0; l < L::LANES; l++) {
 #pragma HLS UNROLL
-            const sum_t s = sum_t(L::MA) * (get_lane<typename L::a_t>(x, l) - L::ZA) +
-                            sum_t(L::MB) * (get_lane<typename L::b_t>(z, l) - L::ZB);
+            const sum_t s = sum_t(L::MA) * (x[l] - L::ZA) + sum_t(L::MB) * (z[l] - L::ZB);
             const sum_t r = round_shift<L::SUM_BITS>(s, L::SHIFT) + L::ZP;
-            set_lane<typename L::out_t>(y, l, r < L::LO ? sum_t(L::LO) : r > L::HI ? sum_t(L::HI) : r);
+            y[l] = r < L::LO ? sum_t(L::LO) : r > L::HI ? sum_t(L::HI) : r;
         }
-        out.write(y);
+        typename L::out_word word;
+        pack<typename L::out_t>(word, y);
+        out.write(word);
     }
 }
 

@@ -53,18 +53,28 @@ template <int W> struct is_signed_lane<ap_uint<W> > {
     static const bool value = false;
 };
 
+// Stream words pack lanes of T (ap_int<B> or ap_uint<B>): lane i in bits [i*B, (i+1)*B), lowest lane first
+// (hw/spec.py). C simulation moves the bits through native 64-bit limbs: a shift of a wide ap_uint costs a call
+// into ap_private per lane.
 #ifndef __SYNTHESIS__
-// csim: lane i of a word held in a native integer (constant tables, words up to 64 bits), by plain shifts.
+template <class T>
+inline int64_t extend(uint64_t bits) {  // the lane value in the low B bits, sign- or zero-extended
+    const int B = T::width;
+    return is_signed_lane<T>::value ? int64_t(bits << (64 - B)) >> (64 - B) : int64_t(bits & (~0ULL >> (64 - B)));
+}
+
+template <int N>
+inline uint64_t limb(const ap_uint<N>& word, int k) {
+    return N <= 64 ? word.to_uint64() : word.range(64 * k + 63 < N ? 64 * k + 63 : N - 1, 64 * k).to_uint64();
+}
+
+// csim: lane i of a word held in a native integer (constant tables: words of at most 64 bits).
 template <class T>
 inline int64_t get_lane(uint64_t word, int i) {
-    const int B = T::width;
-    const uint64_t bits = word >> (i * B);
-    return is_signed_lane<T>::value ? int64_t(bits << (64 - B)) >> (64 - B) : int64_t(bits & (~0ULL >> (64 - B)));
+    return extend<T>(word >> (i * T::width));
 }
 #endif
 
-// Value of lane i of a stream word: a word packs lanes of T (ap_int<B> or ap_uint<B>), lane i in bits
-// [i*B, (i+1)*B), lowest lane first (hw/spec.py).
 template <class T, int N>
 inline typename num<T>::type get_lane(const ap_uint<N>& word, int i) {
 #pragma HLS INLINE
@@ -83,15 +93,66 @@ inline void set_lane(ap_uint<N>& word, int i, typename num<T>::type value) {
     word.range(i * B + B - 1, i * B) = T(value);
 }
 
+// Every lane of `word`.
+template <class T, int N, int LANES>
+inline void unpack(const ap_uint<N>& word, typename num<T>::type (&lanes)[LANES]) {
+#pragma HLS INLINE
+    const int B = T::width;
+    static_assert(LANES * B == N, "a word holds LANES lanes");
+#ifdef __SYNTHESIS__
+    for (int i = 0; i < LANES; i++) {
+#pragma HLS UNROLL
+        lanes[i] = word.range(i * B + B - 1, i * B);
+    }
+#else
+    uint64_t limbs[(N + 63) / 64 + 1];
+    for (int k = 0; k < (N + 63) / 64; k++) limbs[k] = limb(word, k);
+    limbs[(N + 63) / 64] = 0;
+    for (int i = 0; i < LANES; i++) {
+        const int k = i * B / 64, offset = i * B % 64;
+        const uint64_t low = limbs[k] >> offset;
+        lanes[i] = extend<T>(offset + B > 64 ? low | limbs[k + 1] << (64 - offset) : low);
+    }
+#endif
+}
+
+// A word made of `lanes`.
+template <class T, int N, int LANES>
+inline void pack(ap_uint<N>& word, const typename num<T>::type (&lanes)[LANES]) {
+#pragma HLS INLINE
+    const int B = T::width;
+    static_assert(LANES * B == N, "a word holds LANES lanes");
+#ifdef __SYNTHESIS__
+    for (int i = 0; i < LANES; i++) {
+#pragma HLS UNROLL
+        word.range(i * B + B - 1, i * B) = T(lanes[i]);
+    }
+#else
+    uint64_t limbs[(N + 63) / 64 + 1] = {};
+    for (int i = 0; i < LANES; i++) {
+        const int k = i * B / 64, offset = i * B % 64;
+        const uint64_t bits = uint64_t(lanes[i]) & (~0ULL >> (64 - B));
+        limbs[k] |= bits << offset;
+        if (offset + B > 64) limbs[k + 1] |= bits >> (64 - offset);
+    }
+    if (N <= 64)
+        word = limbs[0];
+    else
+        for (int k = 0; k < (N + 63) / 64; k++) word.range(64 * k + 63 < N ? 64 * k + 63 : N - 1, 64 * k) = limbs[k];
+#endif
+}
+
 // All lanes holding `value`.
 template <class T, int N>
 inline ap_uint<N> splat(typename num<T>::type value) {
 #pragma HLS INLINE
-    ap_uint<N> word = 0;
+    typename num<T>::type lanes[N / T::width];
     for (int i = 0; i < N / T::width; i++) {
 #pragma HLS UNROLL
-        set_lane<T>(word, i, value);
+        lanes[i] = value;
     }
+    ap_uint<N> word;
+    pack<T>(word, lanes);
     return word;
 }
 
@@ -116,9 +177,9 @@ template <int P>
 inline typename num<ap_int<P> >::type round_shift(typename num<ap_int<P> >::type p, int shift) {
 #pragma HLS INLINE
     typedef typename num<ap_int<P> >::type T;
-    const T floor = p >> shift;
-    const T rem = p - (floor << shift);  // 0 <= rem < 2**shift
-    const T half = (T(1) << shift) >> 1;
+    const T mask = (T(1) << shift) - 1;
+    const T floor = p >> shift, rem = p & mask;  // p = floor * 2**shift + rem, 0 <= rem < 2**shift
+    const T half = (mask + 1) >> 1;
     const bool up = shift != 0 && (rem > half || (rem == half && (floor & 1) != 0));
     return floor + (up ? 1 : 0);
 }

@@ -19,21 +19,19 @@ void gap(IN& in, OUT& out) {
     int cg = 0;
     for (int i = 0; i < L::PIXELS * L::CG; i++) {
 #pragma HLS PIPELINE II=1
-        const auto x = in.read();
+        typename num<typename L::in_t>::type x[L::LANES];
+        unpack<typename L::in_t>(in.read(), x);
         for (int l = 0; l < L::LANES; l++) {
 #pragma HLS UNROLL
             const sum_t before = i < L::CG ? sum_t(0) : sums[cg][l];
-            sums[cg][l] = before + get_lane<typename L::in_t>(x, l) - L::ZP;
+            sums[cg][l] = before + x[l] - L::ZP;
         }
         cg = cg == L::CG - 1 ? 0 : cg + 1;
     }
     for (int g = 0; g < L::CG; g++) {
 #pragma HLS PIPELINE II=1
-        typename L::out_word y = 0;
-        for (int l = 0; l < L::LANES; l++) {
-#pragma HLS UNROLL
-            set_lane<typename L::sum_t>(y, l, sums[g][l]);
-        }
+        typename L::out_word y;
+        pack<typename L::sum_t>(y, sums[g]);
         out.write(y);
     }
 }

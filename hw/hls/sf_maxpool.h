@@ -21,12 +21,14 @@ void maxpool(IN& in, OUT& out) {
         const typename L::word_t x = in.read();
         typename L::word_t m = x;
         if (k != 0) {
+            typename num<typename L::lane_t>::type a[L::LANES], b[L::LANES];
+            unpack<typename L::lane_t>(best[cg], a);
+            unpack<typename L::lane_t>(x, b);
             for (int l = 0; l < L::LANES; l++) {
 #pragma HLS UNROLL
-                const typename num<typename L::lane_t>::type a = get_lane<typename L::lane_t>(best[cg], l);
-                const typename num<typename L::lane_t>::type b = get_lane<typename L::lane_t>(x, l);
-                set_lane<typename L::lane_t>(m, l, a > b ? a : b);
+                a[l] = a[l] > b[l] ? a[l] : b[l];
             }
+            pack<typename L::lane_t>(m, a);
         }
         if (k == L::K - 1)
             out.write(m);

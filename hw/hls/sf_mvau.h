@@ -13,8 +13,8 @@
 // as a BRAM port is (72 bits at most), so every PE x bank memory maps onto plain ROM columns. `weights` is the
 // weight source: anything indexable as [pe][bank][t] (an on-chip ROM now; a FIFO-fed buffer filled from DDR is
 // the seam for layers that do not fit on chip).
-// L: in_t, in_word, out_t, out_word, w_t, bank_word, acc_t, SIMD, PE, SF, NF, PIXELS, BANKS, BANK_LANES,
-//    ACC_BITS, MULT_BITS, PRODUCT_BITS, ZP, LO, HI, NAME.
+// L: in_t, in_word, out_t, out_word, w_t, acc_t, SIMD, PE, SF, NF, PIXELS, BANKS, BANK_LANES, BANK_BITS,
+//    ACC_BITS, MULT_BITS, SHIFT_BITS, PRODUCT_BITS, ZP, LO, HI, NAME (the layer, for csim's width check).
 #ifndef SF_MVAU_H
 #define SF_MVAU_H
 
@@ -29,21 +29,19 @@ void mvau(IN& in, OUT& out, const WEIGHTS& weights, const rom_int<L::ACC_BITS> b
 #pragma HLS ARRAY_PARTITION variable=mult complete dim=1
 #pragma HLS ARRAY_PARTITION variable=shift complete dim=1
     typedef typename num<typename L::acc_t>::type acc_t;
-    typename L::in_word vector[L::SF];  // the pixel's input vector, replayed for every neuron fold after the first
+    typename L::in_word inputs[L::SF];  // the pixel's input vector, replayed for every neuron fold after the first
     acc_t acc[L::PE];
 #pragma HLS ARRAY_PARTITION variable=acc complete
     int sf = 0, nf = 0;
     for (int i = 0; i < L::PIXELS * L::NF * L::SF; i++) {
 #pragma HLS PIPELINE II=1
-        const typename L::in_word x = nf == 0 ? in.read() : vector[sf];
-        if (nf == 0) vector[sf] = x;
+        const typename L::in_word x = nf == 0 ? in.read() : inputs[sf];
+        if (nf == 0) inputs[sf] = x;
         typename num<typename L::in_t>::type xs[L::SIMD];
 #pragma HLS ARRAY_PARTITION variable=xs complete
-        for (int s = 0; s < L::SIMD; s++) {
-#pragma HLS UNROLL
-            xs[s] = get_lane<typename L::in_t>(x, s);
-        }
-        typename L::out_word y = 0;
+        unpack<typename L::in_t>(x, xs);
+        typename num<typename L::out_t>::type ys[L::PE];
+#pragma HLS ARRAY_PARTITION variable=ys complete
         for (int pe = 0; pe < L::PE; pe++) {
 #pragma HLS UNROLL
             acc_t a = sf == 0 ? acc_t(bias[pe][nf]) : acc[pe];
@@ -58,11 +56,14 @@ void mvau(IN& in, OUT& out, const WEIGHTS& weights, const rom_int<L::ACC_BITS> b
             acc[pe] = a;
             if (sf == L::SF - 1) {
                 SF_CHECK_FITS(a, L::ACC_BITS, L::NAME);
-                set_lane<typename L::out_t>(y, pe, requantize<L::PRODUCT_BITS, L::MULT_BITS>(
-                                                       a, mult[pe][nf], shift[pe][nf], L::ZP, L::LO, L::HI));
+                ys[pe] = requantize<L::PRODUCT_BITS, L::MULT_BITS>(a, mult[pe][nf], shift[pe][nf], L::ZP, L::LO, L::HI);
             }
         }
-        if (sf == L::SF - 1) out.write(y);
+        if (sf == L::SF - 1) {
+            typename L::out_word y;
+            pack<typename L::out_t>(y, ys);
+            out.write(y);
+        }
         if (++sf == L::SF) {
             sf = 0;
             nf = nf == L::NF - 1 ? 0 : nf + 1;

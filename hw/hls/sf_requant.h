@@ -22,15 +22,17 @@ void requant(IN& in, OUT& out, const rom_uint<L::MULT_BITS> mult[L::LANES][L::CG
     int cg = 0;
     for (int i = 0; i < L::WORDS; i++) {
 #pragma HLS PIPELINE II=1
-        const auto x = in.read();
-        typename L::out_word y = 0;
+        typename num<typename L::in_t>::type x[L::LANES];
+        typename num<typename L::out_t>::type y[L::LANES];
+        unpack<typename L::in_t>(in.read(), x);
         for (int l = 0; l < L::LANES; l++) {
 #pragma HLS UNROLL
-            const typename num<typename L::diff_t>::type d = get_lane<typename L::in_t>(x, l) - L::ZP_IN;
-            set_lane<typename L::out_t>(
-                y, l, requantize<L::PRODUCT_BITS, L::MULT_BITS>(d, mult[l][cg], shift[l][cg], L::ZP, L::LO, L::HI));
+            const typename num<typename L::diff_t>::type d = x[l] - L::ZP_IN;
+            y[l] = requantize<L::PRODUCT_BITS, L::MULT_BITS>(d, mult[l][cg], shift[l][cg], L::ZP, L::LO, L::HI);
         }
-        out.write(y);
+        typename L::out_word word;
+        pack<typename L::out_t>(word, y);
+        out.write(word);
         cg = cg == L::CG - 1 ? 0 : cg + 1;
     }
 }

@@ -8,9 +8,11 @@
 //    consumer disagree on the word count);
 //  - every process's sequence of stream reads and writes is recorded (run-length encoded) and, at the end of the
 //    frame, replayed with all processes running concurrently over FIFOs bounded at their declared depths. The kernels'
-//    read/write sequences do not depend on data, so the replay reaches the same state the hardware would: if every
-//    unfinished process waits on a full or an empty FIFO, the hardware deadlocks and the error names those FIFOs.
-//    Program order is the conservative model of a pipelined loop (hardware may read earlier, never later).
+//    read/write sequences do not depend on data, so the replay reaches the state the hardware would: if every
+//    unfinished process waits on a full or an empty FIFO, the design deadlocks, and the error names the cycle of
+//    waiting processes and FIFOs. The replay takes each process's operations in program order, one at a time; a
+//    pipelined loop differs by a word or two (it may read a few iterations ahead; an iteration writing two FIFOs
+//    stalls as a whole), which the depth rule's slack of two pixels covers (compiler/emit_hls.py).
 //  - with SF_TAPS defined, every word written to every stream is kept (taps()) for the testbench to dump, so a
 //    mismatch can be traced to the first layer that differs from the golden model.
 #ifndef SF_STREAM_H
@@ -121,43 +123,65 @@ class dataflow {
         std::vector<run> runs;
     };
 
+    // Runs every process as far as its FIFOs allow; a process that moves a stream wakes the one at its other end.
     void replay() const {
-        const size_t n = size_t(current_ + 1);
+        const size_t n = size_t(current_ + 1), none = n;
+        std::vector<size_t> writer(streams_.size(), none), reader(streams_.size(), none);
+        for (size_t p = 0; p < n; p++)
+            for (const run& r : processes_[p].runs) (r.write ? writer : reader)[r.stream] = p;
         std::vector<uint64_t> fill(streams_.size(), 0);
         std::vector<size_t> at(n, 0);      // current run of each process
         std::vector<uint64_t> done(n, 0);  // operations done of that run
-        for (bool progress = true; progress;) {
-            progress = false;
-            for (size_t p = 0; p < n; p++) {
-                const std::vector<run>& runs = processes_[p].runs;
-                while (at[p] < runs.size()) {
-                    const run& r = runs[at[p]];
-                    const uint64_t room = r.write ? uint64_t(streams_[r.stream]->depth) - fill[r.stream] : fill[r.stream];
-                    const uint64_t step = std::min(room, r.count - done[p]);
-                    if (step == 0) break;
-                    fill[r.stream] = r.write ? fill[r.stream] + step : fill[r.stream] - step;
-                    progress = true;
-                    if ((done[p] += step) == r.count) {
-                        at[p]++;
-                        done[p] = 0;
-                    }
+        std::vector<size_t> ready(n);
+        std::vector<char> queued(n, 1);
+        for (size_t p = 0; p < n; p++) ready[p] = n - 1 - p;  // a stack: upstream processes first
+        while (!ready.empty()) {
+            const size_t p = ready.back();
+            ready.pop_back();
+            queued[p] = 0;
+            const std::vector<run>& runs = processes_[p].runs;
+            while (at[p] < runs.size()) {
+                const run& r = runs[at[p]];
+                const uint64_t room = r.write ? uint64_t(streams_[r.stream]->depth) - fill[r.stream] : fill[r.stream];
+                const uint64_t step = std::min(room, r.count - done[p]);
+                if (step == 0) break;
+                fill[r.stream] = r.write ? fill[r.stream] + step : fill[r.stream] - step;
+                const size_t other = r.write ? reader[r.stream] : writer[r.stream];
+                if (other != none && !queued[other]) {
+                    queued[other] = 1;
+                    ready.push_back(other);
+                }
+                if ((done[p] += step) == r.count) {
+                    at[p]++;
+                    done[p] = 0;
                 }
             }
         }
-        std::ostringstream full, empty;
-        for (size_t p = 0; p < n; p++) {
-            if (at[p] == processes_[p].runs.size()) continue;
+        // Blocked processes wait on each other around at least one cycle (a full FIFO waits for its reader, an
+        // empty one for its writer); the cycle is the deadlock, and one of its full FIFOs is too shallow.
+        size_t blocked = 0, p = n;
+        for (size_t q = 0; q < n; q++)
+            if (at[q] < processes_[q].runs.size()) blocked++, p = p == n ? q : p;
+        if (!blocked) return;
+        std::vector<char> seen(n, 0);
+        for (; p != none && at[p] < processes_[p].runs.size() && !seen[p];) {
+            seen[p] = 1;
             const run& r = processes_[p].runs[at[p]];
-            const stream_base& s = *streams_[r.stream];
-            if (r.write)
-                full << (full.tellp() ? ", " : "") << "'" << s.name << "' (depth " << s.depth << ", written by "
-                     << processes_[p].name << ")";
-            else
-                empty << (empty.tellp() ? ", " : "") << "'" << s.name << "' (read by " << processes_[p].name << ")";
+            p = r.write ? reader[r.stream] : writer[r.stream];
         }
-        if (full.tellp() || empty.tellp())
-            throw csim_error("deadlock at the declared stream depths: full " + (full.tellp() ? full.str() : "none") +
-                             "; empty " + (empty.tellp() ? empty.str() : "none"));
+        std::ostringstream cycle;
+        for (size_t q = p, first = 1; q != none && (first || q != p); first = 0) {
+            const run& r = processes_[q].runs[at[q]];
+            const stream_base& s = *streams_[r.stream];
+            cycle << (first ? "" : "; ") << processes_[q].name << " waits on ";
+            if (r.write)
+                cycle << "full '" << s.name << "' (depth " << s.depth << ")";
+            else
+                cycle << "empty '" << s.name << "'";
+            q = r.write ? reader[r.stream] : writer[r.stream];
+        }
+        throw csim_error("deadlock at the declared stream depths: " + cycle.str() + " (" + std::to_string(blocked) +
+                         " processes blocked)");
     }
 
     uint64_t frame_ = 0;

@@ -11,8 +11,8 @@
 // Schedule: a single loop reads at most one input word and writes at most one output word per cycle. It reads only
 // as far as the window after the current one needs (the current window can then be written while the next one's
 // new pixels arrive), so it runs ahead of its output by about (KH - 1 - PT) rows + KW pixels; the compiler sizes the
-// FIFO of a parallel branch from `needed` below (compiler/emit_hls.py, window_lead). ROWS = KH + SH input rows are
-// buffered: the KH rows of the current window plus the SH rows the next output row adds.
+// FIFO of a parallel branch from the same rule (window_needed below, window_lead in compiler/emit_hls.py).
+// ROWS = KH + SH input rows are buffered: the KH rows of the current window plus the SH rows the next output row adds.
 // L: lane_t, LANES, word_t, H, W, CG, KH, KW, SH, SW, PT, PL, HO, WO, ROWS, PAD.
 #ifndef SF_WINDOW_H
 #define SF_WINDOW_H
@@ -38,23 +38,23 @@ void window(IN& in, OUT& out) {
 #pragma HLS DEPENDENCE variable=buf inter false
 #pragma HLS DEPENDENCE variable=buf intra false
     const typename L::word_t pad = splat<typename L::lane_t, L::word_t::width>(L::PAD);
-    int read = 0, read_slot = 0, read_col = 0;  // words read; where the next one goes
+    int received = 0, slot = 0, col = 0;  // words read so far; where the next one goes
     int written = 0, oy = 0, ox = 0, ky = 0, kx = 0, cg = 0;
     for (int i = 0; i < IN_WORDS + OUT_WORDS; i++) {
 #pragma HLS PIPELINE II=1
         const bool writing = written < OUT_WORDS;
-        if (!writing && read == IN_WORDS) break;
+        if (!writing && received == IN_WORDS) break;
         const bool last_pixel = oy == L::HO - 1 && ox == L::WO - 1;
         const int target = !writing || last_pixel ? IN_WORDS
                            : ox < L::WO - 1     ? window_needed<L>(oy, ox + 1)
                                                 : window_needed<L>(oy + 1, 0);
-        const bool can_write = writing && read >= window_needed<L>(oy, ox);
-        if (read < target) {
-            buf[read_slot][read_col] = in.read();
-            read++;
-            if (++read_col == ROW_WORDS) {
-                read_col = 0;
-                read_slot = read_slot == L::ROWS - 1 ? 0 : read_slot + 1;
+        const bool can_write = writing && received >= window_needed<L>(oy, ox);
+        if (received < target) {
+            buf[slot][col] = in.read();
+            received++;
+            if (++col == ROW_WORDS) {
+                col = 0;
+                slot = slot == L::ROWS - 1 ? 0 : slot + 1;
             }
         }
         if (can_write) {
