@@ -17,6 +17,8 @@ VERBS = {
     "run": ("squeezeflow.compiler.golden_cli", "classify images with the integer golden model of BUILD/"),
     "csim": ("squeezeflow.compiler.csim", "C-simulate the generated HLS C++ of BUILD/ on images"),
     "rtlsim": ("squeezeflow.compiler.rtlsim", "simulate the generated Verilog of BUILD/ cycle by cycle on images"),
+    "synth": ("squeezeflow.compiler.synth", "FPGA resources of the generated Verilog of BUILD/ (yosys)"),
+    "bitstream": ("squeezeflow.compiler.bitstream", "Vitis HLS + Vivado: BUILD/ to a PYNQ overlay (.bit, .hwh)"),
 }
 
 
