@@ -6,6 +6,7 @@ dependencies (torch, onnxruntime) are not loaded by the others.
 import argparse
 import importlib
 import sys
+import warnings
 
 from .errors import UserError
 
@@ -40,6 +41,8 @@ def _load(module_name: str):
 
 
 def main(argv=None) -> int:
+    # brevitas announces at import that an optional CUDA kernel package is missing: noise, not news
+    warnings.filterwarnings("ignore", message="fast_hadamard_transform package not found")
     argv = sys.argv[1:] if argv is None else list(argv)
     verb = next((a for a in argv if not a.startswith("-")), None)
     args = build_parser(verb).parse_args(argv)

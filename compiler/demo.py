@@ -31,14 +31,19 @@ def main(argv=None) -> int:
     parser.add_argument("--csim-limit", type=int, default=4, help="photos to C-simulate (default 4)")
     args = parser.parse_args(argv)
 
-    from .datasets import foolbox_dir
+    import shutil
+
+    from .datasets import foolbox_imagenet
 
     shared, out = Path(args.shared), Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     weights = shared / "models" / f"{args.arch.removesuffix('_bypass')}_imagenet.pth"
     photos = shared / "data" / "imagenet_sample"
     if not photos.is_dir():
-        photos = foolbox_dir()
+        photos = out / "photos"  # foolbox's folder also holds MNIST/CIFAR samples: copy its ImageNet ones
+        photos.mkdir(exist_ok=True)
+        for path, _ in foolbox_imagenet():
+            shutil.copy(path, photos / path.name)
         print(f"note: {shared}/data/imagenet_sample not found: using foolbox's 20 ImageNet photos ({photos})")
     model = out / f"{args.arch}_w6a8.onnx"
     build = out / "build"

@@ -69,6 +69,14 @@ def ort_qdq_model(arch="squeezenet1_1", size=64, classes=10, weights=None) -> Pa
     return out
 
 
+def photo_folder(folder: Path, count: int = 4) -> Path:
+    """A folder holding copies of `count` labelled foolbox photos (foolbox's own folder also holds MNIST/CIFAR)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for path in calib_images(count):
+        shutil.copy(path, folder / path.name)
+    return folder
+
+
 def photos(size: int, count: int = 4) -> np.ndarray:
     """Preprocessed float NCHW batch of foolbox photos at `size` x `size` (torchvision preprocessing)."""
     from squeezeflow.compiler.datasets import read_rgb
