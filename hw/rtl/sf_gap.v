@@ -1,0 +1,70 @@
+// sf_gap.v: global average pool as a per-channel sum (its scale is folded into the next requant or the logits).
+// Twin of hw/hls/sf_gap.h.
+//
+// Stream contract, per frame:
+//   in : PIXELS * CG words of LANES lanes of IN_BITS bits (signed if IN_SIGNED), each pixel's channels as CG
+//        consecutive words.
+//   out: CG words of LANES lanes of SUM_BITS bits: per channel, the sum over all pixels of (x - ZP) (compiler/ir.py).
+//        An IR gap with a requant continues through sf_requant.
+// The sums are written out after the frame's last input word; the next frame's input waits meanwhile (CG cycles).
+module sf_gap #(
+    parameter integer LANES = 1,
+    parameter integer IN_BITS = 8,
+    parameter integer IN_SIGNED = 0,
+    parameter integer SUM_BITS = 16,
+    parameter integer CG = 1,
+    parameter integer PIXELS = 1,
+    parameter integer ZP = 0
+) (
+    input  wire                      ap_clk,
+    input  wire                      ap_rst_n,
+    input  wire [LANES*IN_BITS-1:0]  in_tdata,
+    input  wire                      in_tvalid,
+    output wire                      in_tready,
+    output reg  [LANES*SUM_BITS-1:0] out_tdata,
+    output reg                       out_tvalid,
+    input  wire                      out_tready
+);
+    localparam integer GW = $clog2(CG + 1), PW = $clog2(PIXELS + 1);
+
+    reg [LANES*SUM_BITS-1:0] sums[0:CG-1];
+    reg [GW-1:0] cg;
+    reg [PW-1:0] pixel;
+    reg emitting;  // writing the sums out
+    assign in_tready = !emitting;
+    wire take = in_tvalid && in_tready;
+    wire send = emitting && (!out_tvalid || out_tready);
+
+    wire [LANES*SUM_BITS-1:0] prior = sums[cg];
+    wire [LANES*SUM_BITS-1:0] after;
+    genvar l;
+    generate
+        for (l = 0; l < LANES; l = l + 1) begin : g_lane
+            wire [IN_BITS-1:0] x = in_tdata[l*IN_BITS+:IN_BITS];
+            wire signed [IN_BITS:0] xe = {IN_SIGNED != 0 && x[IN_BITS-1], x};
+            wire signed [SUM_BITS-1:0] sum = pixel == 0 ? {SUM_BITS{1'b0}} : prior[l*SUM_BITS+:SUM_BITS];
+            wire signed [SUM_BITS-1:0] zp = ZP;
+            assign after[l*SUM_BITS+:SUM_BITS] = sum + xe - zp;
+        end
+    endgenerate
+
+    always @(posedge ap_clk) begin
+        if (take) sums[cg] <= after;
+        if (send) out_tdata <= prior;
+        if (!ap_rst_n) begin
+            cg <= 0;
+            pixel <= 0;
+            emitting <= 1'b0;
+            out_tvalid <= 1'b0;
+        end else begin
+            if (take || send) cg <= cg == CG - 1 ? {GW{1'b0}} : cg + 1'b1;
+            if (take && cg == CG - 1) begin
+                pixel <= pixel == PIXELS - 1 ? {PW{1'b0}} : pixel + 1'b1;
+                if (pixel == PIXELS - 1) emitting <= 1'b1;
+            end
+            if (send && cg == CG - 1) emitting <= 1'b0;
+            if (send) out_tvalid <= 1'b1;
+            else if (out_tready) out_tvalid <= 1'b0;
+        end
+    end
+endmodule

@@ -1,0 +1,165 @@
+// sf_mvau.v: matrix-vector-activation unit, the engine of every convolution (after sf_window for k x k).
+// Twin of hw/hls/sf_mvau.h.
+//
+// Stream contract, per frame:
+//   in : PIXELS * SF words of SIMD lanes of IN_BITS bits (signed if IN_SIGNED): for each output pixel its input
+//        vector (KH*KW*C values in (ky, kx, c) order, as from sf_window, or a pixel's C channels for a 1x1
+//        convolution), SIMD per word.
+//   out: PIXELS * NF words of PE lanes of OUT_BITS bits: each pixel's O = NF*PE output channels, PE per word, lowest
+//        first.
+// Folding: each cycle multiplies one input word by PE x SIMD weights (one tile); a pixel takes NF * SF cycles, its
+// input words read during the first neuron fold (nf = 0) and replayed from a buffer for the others.
+// Arithmetic (compiler/ir.py): acc = bias + sum(weight * x) in ACC_BITS, then
+// y = clamp(round_half_even(acc * mult / 2**shift) + ZP, LO, HI) per output channel; ReLU is the clamp.
+// Memories ($readmemh, written by compiler/emit_rtl.py):
+//   WEIGHT_FILE: NF * SF words, word nf * SF + sf = the tile of output channels nf*PE .. nf*PE+PE-1 and input
+//                vector positions sf*SIMD .. sf*SIMD+SIMD-1; weight (pe, s) in bits [(pe*SIMD + s) * W_BITS, ...),
+//                two's complement.
+//   PARAM_FILE : NF words, PE fields of ACC_BITS + MULT_BITS + SHIFT_BITS bits, lowest PE first: bias (two's
+//                complement), then multiplier, then shift, lowest bits first.
+// Pipeline: read (weights, parameters, replay buffer) -> dot products -> accumulate -> requant product -> round and
+// clamp into the output register. One enable stalls every stage while the output register is full: II = 1 whenever
+// the consumer keeps up, and no word is lost under any backpressure.
+module sf_mvau #(
+    parameter integer SIMD = 1,
+    parameter integer PE = 1,
+    parameter integer SF = 1,
+    parameter integer NF = 1,
+    parameter integer IN_BITS = 8,
+    parameter integer IN_SIGNED = 0,
+    parameter integer W_BITS = 8,
+    parameter integer OUT_BITS = 8,
+    parameter integer ACC_BITS = 24,
+    parameter integer MULT_BITS = 24,
+    parameter integer SHIFT_BITS = 6,
+    parameter integer PRODUCT_BITS = ACC_BITS + MULT_BITS + 1,
+    parameter integer ZP = 0,
+    parameter integer LO = 0,
+    parameter integer HI = 255,
+    parameter WEIGHT_FILE = "weights.hex",
+    parameter PARAM_FILE = "params.hex"
+) (
+    input  wire                   ap_clk,
+    input  wire                   ap_rst_n,
+    input  wire [SIMD*IN_BITS-1:0] in_tdata,
+    input  wire                   in_tvalid,
+    output wire                   in_tready,
+    output reg  [PE*OUT_BITS-1:0] out_tdata,
+    output reg                    out_tvalid,
+    input  wire                   out_tready
+);
+    localparam integer XW = SIMD * IN_BITS;
+    localparam integer WW = PE * SIMD * W_BITS;
+    localparam integer FW = ACC_BITS + MULT_BITS + SHIFT_BITS;  // one output channel's parameters
+    localparam integer TILES = NF * SF;
+    localparam integer TW = TILES > 1 ? $clog2(TILES) : 1;
+    localparam integer SW = SF > 1 ? $clog2(SF) : 1;
+    localparam integer NW = NF > 1 ? $clog2(NF) : 1;
+
+    reg [WW-1:0] weights[0:TILES-1];
+    reg [PE*FW-1:0] params[0:NF-1];
+    reg [XW-1:0] vector[0:SF-1];  // the pixel's input words, replayed for nf > 0
+    initial begin
+        $readmemh(WEIGHT_FILE, weights);
+        $readmemh(PARAM_FILE, params);
+    end
+
+    wire en = !out_tvalid || out_tready;
+    reg [SW-1:0] sf;
+    reg [NW-1:0] nf;
+    reg [TW-1:0] t;  // nf * SF + sf
+    assign in_tready = en && nf == 0;
+    wire fire = en && (nf != 0 || in_tvalid);
+
+    // Stage 1: memories read.
+    reg v1, fresh1, first1, last1;
+    reg [XW-1:0] xin1, xbuf1;
+    reg [WW-1:0] w1;
+    reg [PE*FW-1:0] p1;
+    wire [XW-1:0] x1 = fresh1 ? xin1 : xbuf1;
+    always @(posedge ap_clk) begin
+        if (fire && nf == 0) vector[sf] <= in_tdata;
+        if (en) begin
+            w1 <= weights[t];
+            p1 <= params[nf];
+            xbuf1 <= vector[sf];
+            xin1 <= in_tdata;
+            fresh1 <= nf == 0;
+            first1 <= sf == 0;
+            last1 <= sf == SF - 1;
+        end
+    end
+
+    // Stages 2-4 carry their control bits and the parameters along.
+    reg v2, first2, last2, v3, v4;
+    reg [PE*FW-1:0] p2, p3;
+    wire [PE*OUT_BITS-1:0] ys;  // stage 5's results
+    always @(posedge ap_clk) begin
+        if (en) begin
+            out_tdata <= ys;
+            first2 <= first1;
+            last2 <= last1;
+            p2 <= p1;
+            p3 <= p2;
+        end
+        if (!ap_rst_n) begin
+            sf <= 0;
+            nf <= 0;
+            t <= 0;
+            {v1, v2, v3, v4} <= 4'b0;
+            out_tvalid <= 1'b0;
+        end else if (en) begin
+            if (fire) begin
+                sf <= sf == SF - 1 ? {SW{1'b0}} : sf + 1'b1;
+                if (sf == SF - 1) nf <= nf == NF - 1 ? {NW{1'b0}} : nf + 1'b1;
+                t <= t == TILES - 1 ? {TW{1'b0}} : t + 1'b1;
+            end
+            v1 <= fire;
+            v2 <= v1;
+            v3 <= v2 && last2;
+            v4 <= v3;
+            out_tvalid <= v4;
+        end
+    end
+
+    genvar g;
+    generate
+        for (g = 0; g < PE; g = g + 1) begin : g_pe
+            // Stage 2: the tile's dot product for this output channel.
+            reg signed [ACC_BITS-1:0] dot, d2, acc;
+            reg signed [IN_BITS:0] xe;
+            reg signed [W_BITS-1:0] we;
+            reg signed [IN_BITS+W_BITS:0] product;
+            integer s;
+            always @* begin
+                dot = 0;
+                for (s = 0; s < SIMD; s = s + 1) begin
+                    xe = {IN_SIGNED != 0 && x1[s*IN_BITS+IN_BITS-1], x1[s*IN_BITS+:IN_BITS]};
+                    we = w1[(g*SIMD+s)*W_BITS+:W_BITS];
+                    product = xe * we;
+                    dot = dot + product;
+                end
+            end
+            // Stage 3: accumulate, from the bias at the first tile. Stage 4: the requant product.
+            wire signed [ACC_BITS-1:0] bias = p2[g*FW+:ACC_BITS];
+            wire [MULT_BITS-1:0] mult = p3[g*FW+ACC_BITS+:MULT_BITS];
+            reg signed [ACC_BITS+MULT_BITS:0] product4;
+            reg [SHIFT_BITS-1:0] shift4;
+            always @(posedge ap_clk) begin
+                if (en) begin
+                    d2 <= dot;
+                    if (v2) acc <= (first2 ? bias : acc) + d2;
+                    product4 <= acc * $signed({1'b0, mult});
+                    shift4 <= p3[g*FW+ACC_BITS+MULT_BITS+:SHIFT_BITS];
+                end
+            end
+            // Stage 5: round, clamp, into the output register.
+            wire signed [PRODUCT_BITS-1:0] wide = product4;
+            sf_round_clamp #(
+                .P(PRODUCT_BITS), .SHIFT_BITS(SHIFT_BITS), .OUT_BITS(OUT_BITS), .ZP(ZP), .LO(LO), .HI(HI)
+            ) rq (
+                .p(wide), .shift(shift4), .y(ys[g*OUT_BITS+:OUT_BITS])
+            );
+        end
+    endgenerate
+endmodule

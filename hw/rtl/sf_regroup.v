@@ -1,0 +1,74 @@
+// sf_regroup.v: data-width converter between two groupings of a pixel's channels. Twin of hw/hls/sf_regroup.h.
+//
+// Stream contract, per frame:
+//   in : IN_WORDS words of IN_LANES lanes of BITS bits.
+//   out: IN_WORDS * IN_LANES / OUT_LANES words of OUT_LANES lanes: the same lanes in the same order (lane i of a word
+//        in bits [i*BITS, (i+1)*BITS), lowest first, hw/spec.py).
+// One of IN_LANES, OUT_LANES divides the other (the compiler chains two converters through their gcd otherwise), and
+// both divide the channel count, so a word never straddles two pixels and no per-frame state is needed.
+module sf_regroup #(
+    parameter integer BITS = 8,
+    parameter integer IN_LANES = 1,
+    parameter integer OUT_LANES = 1
+) (
+    input  wire                      ap_clk,
+    input  wire                      ap_rst_n,
+    input  wire [IN_LANES*BITS-1:0]  in_tdata,
+    input  wire                      in_tvalid,
+    output wire                      in_tready,
+    output wire [OUT_LANES*BITS-1:0] out_tdata,
+    output wire                      out_tvalid,
+    input  wire                      out_tready
+);
+    localparam integer IW = IN_LANES * BITS, OW = OUT_LANES * BITS;
+
+    generate
+        if (IN_LANES == OUT_LANES) begin : g_same
+            assign out_tdata = in_tdata;
+            assign out_tvalid = in_tvalid;
+            assign in_tready = out_tready;
+        end else if (IN_LANES > OUT_LANES) begin : g_split  // each input word becomes R output words
+            localparam integer R = IN_LANES / OUT_LANES;
+            localparam integer CW = $clog2(R + 1);
+            reg [IW-1:0] held;  // the rest of the input word, next piece lowest
+            reg [CW-1:0] left;  // pieces of it still to send
+            wire last = left == 1 && out_tready;
+            assign out_tvalid = left != 0;
+            assign out_tdata = held[OW-1:0];
+            assign in_tready = left == 0 || last;
+            always @(posedge ap_clk) begin
+                if (in_tvalid && in_tready) held <= in_tdata;
+                else if (out_tvalid && out_tready) held <= held >> OW;
+                if (!ap_rst_n) left <= 0;
+                else if (in_tvalid && in_tready) left <= R[CW-1:0];
+                else if (out_tvalid && out_tready) left <= left - 1'b1;
+            end
+        end else begin : g_gather  // R input words make one output word
+            localparam integer R = OUT_LANES / IN_LANES;
+            localparam integer CW = $clog2(R + 1);
+            reg [OW-IW-1:0] low;  // the R - 1 words received so far, the first lowest
+            reg [CW-1:0] n;
+            reg [OW-1:0] data;
+            reg valid;
+            wire completes = n == R - 1;
+            wire [OW-1:0] shifted = {in_tdata, low} >> IW;  // the newest word on top, the oldest dropped at the bottom
+            assign in_tready = !completes || !valid || out_tready;
+            assign out_tvalid = valid;
+            assign out_tdata = data;
+            always @(posedge ap_clk) begin
+                if (in_tvalid && in_tready) begin
+                    if (completes) data <= {in_tdata, low};
+                    else low <= shifted[OW-IW-1:0];
+                end
+                if (!ap_rst_n) begin
+                    n <= 0;
+                    valid <= 1'b0;
+                end else begin
+                    if (in_tvalid && in_tready) n <= completes ? {CW{1'b0}} : n + 1'b1;
+                    if (in_tvalid && in_tready && completes) valid <= 1'b1;
+                    else if (out_tready) valid <= 1'b0;
+                end
+            end
+        end
+    endgenerate
+endmodule

@@ -1,0 +1,19 @@
+"""sf_gap against golden.gap without requant: per channel, the sum over the frame of (x - zp)."""
+import cocotb
+import streams
+
+from squeezeflow.compiler import golden, ir
+
+
+@cocotb.test()
+async def gap(dut):
+    case, arrays = streams.load_case()
+    p = case["params"]
+    x = arrays["x"]
+    lo = -(1 << (p["SUM_BITS"] - 1))
+    layer = ir.GlobalAvgPool(name="gap", inputs=["x"], out_shape=[x.shape[1], 1, 1],
+                             out_type=ir.QType(p["SUM_BITS"], True, 0, 1.0, lo, -lo - 1), requant=None)
+    sums = golden.gap(x, layer, p["ZP"])
+    words = streams.pack(streams.hwc(x), p["LANES"], p["IN_BITS"])
+    out = streams.pack(sums, p["LANES"], p["SUM_BITS"])
+    await streams.check(dut, {"in": words}, {"out": out}, len(words) + len(out), case["seed"])

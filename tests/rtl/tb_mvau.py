@@ -1,0 +1,25 @@
+"""sf_mvau against golden.conv_acc + golden.requantize: a 1x1 convolution reads pixels, a k x k one the windows of
+sf_window's contract (padded with the pad value)."""
+import cocotb
+import streams
+
+from squeezeflow.compiler import golden, ir
+
+
+@cocotb.test()
+async def mvau(dut):
+    case, arrays = streams.load_case()
+    p = case["params"]
+    x, weight, bias = arrays["x"], arrays["weight"], arrays["bias"]
+    o, c, kh, kw = weight.shape
+    ho, wo = case["out_hw"]
+    rq = ir.Requant(arrays["mult"].tolist(), arrays["shift"].tolist(), p["ZP"], p["LO"], p["HI"])
+    layer = ir.Conv(name="conv", inputs=["x"], out_shape=[o, ho, wo], out_type=None, kernel=[kh, kw],
+                    stride=case["stride"], pad=case["pad"], in_channels=c, pad_value=case["pad_value"], requant=rq)
+    y = golden.requantize(golden.conv_acc(x, weight, bias, layer), rq)
+    pointwise = [kh, kw] == [1, 1] and case["stride"] == [1, 1] and not any(case["pad"])
+    vectors = streams.hwc(x) if pointwise else streams.window_stream(x, [kh, kw], case["stride"], case["pad"],
+                                                                       [ho, wo], case["pad_value"])
+    words = streams.pack(vectors, p["SIMD"], p["IN_BITS"])
+    out = streams.pack(streams.hwc(y), p["PE"], p["OUT_BITS"])
+    await streams.check(dut, {"in": words}, {"out": out}, len(x) * ho * wo * p["NF"] * p["SF"], case["seed"])
