@@ -29,15 +29,16 @@ def synsets_path() -> Path | None:
 
 
 @lru_cache(maxsize=4)
-def _read_synsets(path: Path) -> tuple[list[str], list[str]]:
-    wnids, names = [], []
+def _read_synsets(path: Path) -> tuple[dict[str, int], list[str]]:
+    """({wnid: class index}, [class name]) from a synsets file."""
+    wnids, names = {}, []
     for lineno, line in enumerate(path.read_text().splitlines(), 1):
         if not line.strip():
             continue
         wnid, _, name = line.strip().partition(" ")
         if not re.fullmatch(r"n\d{8}", wnid):
             raise UserError("malformed synsets line", f"{path}:{lineno}", "expected 'nXXXXXXXX name, synonyms'")
-        wnids.append(wnid)
+        wnids[wnid] = len(names)
         names.append(name.split(",")[0].strip() or wnid)
     return wnids, names
 
@@ -68,10 +69,10 @@ def label_of(path: Path) -> int | None:
         if synsets is None:
             raise UserError("cannot label ImageNet file names without the synsets file", str(path),
                             "set SQUEEZEFLOW_SYNSETS to an imagenet_synsets.txt")
-        wnids = _read_synsets(synsets)[0]
-        if m.group(1) not in wnids:
+        index = _read_synsets(synsets)[0].get(m.group(1))
+        if index is None:
             raise UserError(f"synset {m.group(1)} is not in {synsets}", str(path))
-        return wnids.index(m.group(1))
+        return index
     return None
 
 

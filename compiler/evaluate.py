@@ -1,7 +1,6 @@
 """`squeezeflow eval`: top-1/top-5 accuracy of a float .pth or a quantized .onnx over a labelled image folder."""
 import json
 import sys
-from pathlib import Path
 
 from .errors import UserError, require_file
 
@@ -38,30 +37,23 @@ def run(args):
               f"(n={result['n']})")
 
 
-def _spec(preprocess, default):
-    from .quantize import resolve_preprocess
-
-    return resolve_preprocess("squeezenet1_1", preprocess, None) if preprocess else default
-
-
 def torch_classifier(path, arch=None, preprocess=None):
     """(batch NCHW float32 ndarray -> logits ndarray, preprocessing spec) for a float state_dict."""
     import torch
 
     from squeezeflow.host.preprocess import torchvision
 
-    from .models import build_float_model, infer_arch, load_weights, parse_arch, read_state_dict
+    from .models import build_float_model, infer_arch, load_weights, read_state_dict
+    from .quantize import resolve_preprocess
 
     inferred, num_classes = infer_arch(read_state_dict(path))
-    arch = arch or inferred
-    parse_arch(arch)
-    model = load_weights(build_float_model(arch, num_classes), path).eval()
+    model = load_weights(build_float_model(arch or inferred, num_classes), path).eval()
 
     def classify(x):
         with torch.no_grad():
             return model(torch.from_numpy(x)).numpy()
 
-    return classify, _spec(preprocess, torchvision())
+    return classify, resolve_preprocess("squeezenet1_1", preprocess, None) if preprocess else torchvision()
 
 
 def onnx_classifier(path, preprocess=None):
@@ -71,15 +63,18 @@ def onnx_classifier(path, preprocess=None):
 
     from squeezeflow.host.preprocess import PreprocessSpec, torchvision
 
-    from .quantize import PREPROCESS_KEY
+    from .quantize import PREPROCESS_KEY, resolve_preprocess
 
     try:
         proto = onnx.load(str(path))
     except Exception as exc:  # onnx raises DecodeError and friends for non-ONNX files
         raise UserError("cannot read ONNX model", str(path), f"{type(exc).__name__}: {exc}") from None
     props = {p.key: p.value for p in proto.metadata_props}
+    input_name = proto.graph.input[0].name
+    dims = [d.dim_value for d in proto.graph.input[0].type.tensor_type.shape.dim]
+    input_size = dims[2:] if len(dims) == 4 and all(dims[2:]) else None
     if preprocess:
-        spec = _spec(preprocess, None)
+        spec = resolve_preprocess("squeezenet1_1", preprocess, input_size)
     elif PREPROCESS_KEY in props:
         try:
             spec = PreprocessSpec.from_json(props[PREPROCESS_KEY])
@@ -88,13 +83,14 @@ def onnx_classifier(path, preprocess=None):
     else:
         print(f"warning: {path} has no {PREPROCESS_KEY} metadata; assuming torchvision preprocessing",
               file=sys.stderr)
-        spec = torchvision()
-    input_name = proto.graph.input[0].name
+        spec = torchvision(*([input_size] if input_size else []))
     if any(n.domain.startswith("qonnx") for n in proto.graph.node):
         from qonnx.core.modelwrapper import ModelWrapper
         from qonnx.core.onnx_exec import execute_onnx
+        from qonnx.transformation.infer_shapes import InferShapes
 
-        wrapper, output_name = ModelWrapper(proto), proto.graph.output[0].name
+        wrapper = ModelWrapper(proto).transform(InferShapes())  # qonnx's executor needs every shape
+        output_name = proto.graph.output[0].name
 
         def classify(x):
             return np.concatenate([execute_onnx(wrapper, {input_name: x[i:i + 1]})[output_name]
@@ -105,7 +101,10 @@ def onnx_classifier(path, preprocess=None):
         options = ort.SessionOptions()
         # run the QDQ graph node by node, as brevitas computes it, instead of ORT's fused integer kernels
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
-        session = ort.InferenceSession(proto.SerializeToString(), options, providers=["CPUExecutionProvider"])
+        try:
+            session = ort.InferenceSession(proto.SerializeToString(), options, providers=["CPUExecutionProvider"])
+        except Exception as exc:  # onnxruntime raises its own Fail/InvalidGraph/... types
+            raise UserError("onnxruntime cannot load the model", str(path), str(exc).splitlines()[0]) from None
 
         def classify(x):
             return np.concatenate([session.run(None, {input_name: x[i:i + 1]})[0] for i in range(len(x))])

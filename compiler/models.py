@@ -163,12 +163,16 @@ class QuantLayers(FloatLayers):
     signed 8-bit input; convs with signed `wbits` per-output-channel weights (narrow range) and Int32 biases
     (hence QuantTensor inputs everywhere); unsigned `abits` per-tensor activations after every ReLU (one shared
     after each Fire concat) and after each bypass Add. conv10's activation returns a plain tensor, so global
-    average pooling stays float."""
+    average pooling stays float.
+
+    Weight scales are chosen by MSE once and then frozen (Int8WeightPerChannelFloat recomputes max|w| at every
+    call): GPTQ rounds against a fixed grid, and MSE beats max-scaling at 6 bits."""
 
     def __init__(self, wbits: int, abits: int):
-        from brevitas.quant import Int8ActPerTensorFloat, Int8WeightPerChannelFloat, Int32Bias, Uint8ActPerTensorFloat
+        from brevitas.quant import Int8ActPerTensorFloat, Int8WeightPerChannelFloatMSE, Int32Bias
+        from brevitas.quant import Uint8ActPerTensorFloat
 
-        self.weight_quant = Int8WeightPerChannelFloat.let(bit_width=wbits)
+        self.weight_quant = Int8WeightPerChannelFloatMSE.let(bit_width=wbits)
         self.act_quant = Uint8ActPerTensorFloat.let(bit_width=abits)
         self.input_quant, self.bias_quant = Int8ActPerTensorFloat, Int32Bias
 

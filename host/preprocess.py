@@ -1,7 +1,8 @@
 """Image preprocessing shared by the compiler (calibration, evaluation) and the board driver.
 
-numpy + PIL only: this module runs on PYNQ images that have neither torch nor onnx. The pipeline reproduces
-torchvision's PIL path (Resize(int) -> CenterCrop -> ToTensor -> Normalize) operation for operation:
+numpy + PIL only: this module runs on PYNQ images that have neither torch nor onnx. Steps 1, 2 and 5 reproduce
+torchvision's PIL path (Resize(int) -> CenterCrop -> ToTensor -> Normalize) operation for operation (ToTensor
+divides by 255 where we multiply by pixel_scale = 1/255: equal within one float32 ulp):
 
   1. `resize`: bilinear (PIL, antialiased) resize so the shorter side is `resize` pixels, aspect kept
      (the longer side is int(resize * long / short), as torchvision); null = no resize.
@@ -65,11 +66,12 @@ class PreprocessSpec:
         self.pixel_scale = float(self.pixel_scale)
         triple("mean", positive=False)
         triple("std", positive=True)
-        if self.labels != "imagenet1k" and not (
-                isinstance(self.labels, (list, tuple)) and self.labels and all(isinstance(x, str) for x in self.labels)):
+        names = self.labels
+        if names != "imagenet1k" and not (isinstance(names, (list, tuple)) and names
+                                          and all(isinstance(x, str) for x in names)):
             raise ValueError("preprocess spec: labels must be 'imagenet1k' or a non-empty list of class names")
-        if isinstance(self.labels, tuple):
-            self.labels = list(self.labels)
+        if isinstance(names, tuple):
+            self.labels = list(names)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
@@ -143,8 +145,8 @@ def load_image(image) -> np.ndarray:
         a = np.rint(a.astype(np.float64) / 257)
     elif a.dtype.kind == "f":
         a = np.rint(a.astype(np.float64) * 255)
-    if a.min(initial=0) < 0 or a.max(initial=0) > 255:
-        raise ValueError(f"image values outside the range of their type ({a.dtype})")
+    if not ((a >= 0) & (a <= 255)).all():  # also rejects NaN
+        raise ValueError(f"{a.dtype} image values must be within 0..1 (float), 0..65535 (uint16) or 0..255")
     return np.ascontiguousarray(a.astype(np.uint8))
 
 
