@@ -27,8 +27,9 @@ HOST_VENV  := .venv-host
 HOST_PY    := $(HOST_VENV)/bin/python
 HOST_STAMP := $(HOST_VENV)/.stamp-setup
 HOST_PACKAGES := pynq==4.0.0 'numpy<2' pillow pytest nbclient ipykernel matplotlib scikit-image
-# What the demo's last step classifies through the driver: ../shared's photos, else foolbox's ImageNet samples.
-DEMO_PHOTOS = $(or $(wildcard $(SHARED)/data/imagenet_sample),$(wildcard $(VENV)/lib/python3*/site-packages/foolbox/data/imagenet_*.jpg))
+# What the demo's last step classifies through the driver: ../shared's photos, else the foolbox ImageNet photos the
+# demo copies into $(OUT)/photos.
+DEMO_PHOTOS = $(or $(wildcard $(SHARED)/data/imagenet_sample),$(OUT)/photos)
 
 .PHONY: setup demo test test-fast bench clean bitstream bitstream-scripts
 
