@@ -280,7 +280,7 @@ def run(args) -> int:
     if not source.is_file():
         raise UserError(f"the build has no {args.backend} back end", str(source.parent),
                         f"compile with --backend {args.backend} (or both)")
-    mhz = board_named(net.board).clock_mhz if args.clock is None else args.clock
+    mhz = net.clock_mhz if args.clock is None else args.clock
     if mhz <= 0:
         raise UserError(f"--clock must be positive, not {mhz:g}")
     out = write_scripts(build, net, mhz, args.backend, Path(args.bitstreams))

@@ -25,6 +25,11 @@ class Board:
     def zynq_ultrascale(self) -> bool:
         return self.ps == "zynq_ultra_ps_e"
 
+    @property
+    def dsp_type(self) -> str:
+        """The DSP slice of the device family (hw/spec.py DSP_PORTS)."""
+        return "DSP48E2" if self.zynq_ultrascale else "DSP48E1"
+
 
 BOARDS = {b.name: b for b in (
     Board("ultra96v2", "Avnet Ultra96-V2", "xczu3eg-sbva484-1-i", "avnet.com:ultra96v2:part0:1.2",

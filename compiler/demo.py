@@ -1,8 +1,9 @@
 """`make demo`: the main job end to end, through the same commands a user types.
 
-quantize (brevitas, W6A8) -> evaluate in onnxruntime -> compile to the IR (+ HLS) -> classify with the integer golden
-model -> C-simulate the generated HLS on photos. With ../shared it uses the trained SqueezeNet 1.1 and real ImageNet
-photos; without it, random weights (announced loudly) and the photos that ship with foolbox.
+quantize (brevitas, W6A8) -> evaluate in onnxruntime -> compile and plan for the board (IR, HLS, report) -> classify
+with the integer golden model -> C-simulate the generated HLS on photos. With ../shared it uses the trained
+SqueezeNet 1.1 and real ImageNet photos; without it, random weights (announced loudly) and the photos that ship with
+foolbox.
 """
 from __future__ import annotations
 
@@ -56,7 +57,8 @@ def main(argv=None) -> int:
     step("1. quantize with brevitas (6-bit weights, 8-bit activations) and export QCDQ ONNX", quantize)
     step("2. evaluate the quantized ONNX in onnxruntime",
          ["eval", str(model), "--images", str(photos), "--limit", str(args.eval_limit)])
-    step("3. compile: ONNX -> integer IR -> HLS project", ["compile", str(model), "-o", str(build)])
+    step(f"3. compile: ONNX -> integer IR -> plan for the {args.board} (folding, weight placement, FIFOs) -> HLS "
+         f"project, report.json/.html", ["compile", str(model), "-o", str(build), "--board", args.board])
     step("4. classify with the integer golden model",
          ["run", str(build), "--images", str(photos), "--limit", str(args.eval_limit)])
     if "csim" in cli.VERBS:

@@ -12,15 +12,8 @@ weights/<layer>.h (packed weights), sf/ (the kernel library, copied so that the 
 tb.cpp (the C testbench), capi.cpp (the C ABI of the software backend), tb_data/ (one frame and its golden logits,
 for Vitis csim/cosim), run_hls.tcl (vitis_hls) and hls_config.cfg (v++ --mode hls).
 
-Stream depths, the deadlock rule. Every stream is 2 deep, except:
-- a join's inputs (concat, add) hold a pixel's words, so one producer can finish a pixel while the other is read;
-- where a stream forks (duplicator) and the branches meet again (SqueezeNet: squeeze -> expand1x1 and, through a
-  window generator, expand3x3 -> concat; a Fire input -> squeeze ... concat and the bypass -> add), the join reads
-  the branches pixel by pixel, in step, while the branch with a window generator has read ahead of its output by the
-  window's lead (window_lead: about one image row). The other branch must hold what the fork sent meanwhile, so its
-  first stream gets (lead difference + JOIN_SLACK_PIXELS) pixels' worth of words. Paths between a fork and its join
-  keep the resolution, as in every Fire module. C simulation replays each frame at these depths and fails on a
-  deadlock (hw/hls/sf_stream.h), so a wrong rule cannot go unnoticed.
+Stream depths are the planner's (compiler/fifo.py): deep enough that no fork/join deadlocks and that no kernel's
+burst stalls the pipeline.
 """
 from __future__ import annotations
 
@@ -35,15 +28,14 @@ import numpy as np
 from squeezeflow import templates
 from squeezeflow.hw import spec
 
-from . import fold, ir
+from . import fifo, ir, plan
 from .errors import UserError
 
 TOP = "squeezeflow_top"
 LIBRARY = Path(spec.__file__).resolve().parent / "hls"
 TEMPLATES = Path(templates.__file__).resolve().parent / "hls"
 OUTPUT = "output"  # the consumer name of the logits (the AXI output converter)
-MIN_DEPTH = 2
-JOIN_SLACK_PIXELS = 2
+MIN_DEPTH = 2  # what sf_fifo and hls::stream need to move a word per cycle
 
 
 def _ident(name: str) -> str:
@@ -102,6 +94,11 @@ class Process:
     def cfg(self) -> str:
         return _ident(self.name)
 
+    @property
+    def ints(self) -> dict[str, int]:
+        """The integer members of the configuration: the kernel's sizes and constants."""
+        return {name: value for kind, name, value in self.config if kind == "int"}
+
 
 @dataclass
 class Table:
@@ -151,10 +148,9 @@ def _hex(values: np.ndarray, bits: int) -> np.ndarray:
 
 
 class _Builder:
-    def __init__(self, net: ir.Network, arrays: dict[str, np.ndarray]):
-        self.net, self.arrays, self.g = net, arrays, Graph()
+    def __init__(self, net: ir.Network, arrays: dict[str, np.ndarray], weights: bool):
+        self.net, self.arrays, self.g, self.with_weights = net, arrays, Graph(), weights
         self.edges: dict[tuple[str, str], Stream] = {}  # (producer, consumer) -> the stream the consumer reads
-        self.upstream_forks: dict[Stream, dict[Process, tuple[Stream, int]]] = {}
 
     # --- graph plumbing ------------------------------------------------------------------------------------------
 
@@ -271,7 +267,7 @@ class _Builder:
                      [("int", "AXI_BITS", spec.AXI_STREAM_BITS), ("int", "VALUE_BITS", 8 * spec.OUTPUT_BYTES_PER_VALUE),
                       ("type", "lane_t", logits.lane), ("int", "VALUES", net.num_classes)],
                      [logits], [], [logits.var, "out"])
-        self.size_depths()
+        fifo.size(self.g)
         return self.g
 
     def _inputs(self, layer: ir.Layer) -> list[Stream]:
@@ -286,10 +282,12 @@ class _Builder:
             x = self.window(layer.name, x, shape, layer.kernel, layer.stride, layer.pad, (ho, wo), layer.pad_value)
         out = self.typed(layer.name, layer.out_type, layer.pe, o, ho * wo)
         sf, nf = layer.fan_in // layer.simd, o // layer.pe
-        lanes = fold.bank_lanes(layer.simd, layer.weight_bits)
+        lanes = plan.bank_lanes(layer.simd, layer.weight_bits)
         banks, bank_bits = layer.simd // lanes, lanes * layer.weight_bits
         prefix = _ident(layer.name)
-        self.g.weights[layer.name] = (self.weight_table(layer, prefix, lanes, banks, bank_bits), layer.weight_storage)
+        if self.with_weights:
+            self.g.weights[layer.name] = (self.weight_table(layer, prefix, lanes, banks, bank_bits),
+                                          layer.weight_storage)
         rq = layer.requant
         bias = self.table(layer.name, f"{prefix}_bias", f"sf::rom_int<{layer.acc_bits}>",
                           self.arrays[f"{layer.name}.bias"].astype(np.int64).reshape(nf, layer.pe).T)
@@ -304,7 +302,9 @@ class _Builder:
                       ("int", "BANKS", banks), ("int", "BANK_LANES", lanes), ("int", "BANK_BITS", bank_bits),
                       ("int", "ACC_BITS", layer.acc_bits), ("int", "MULT_BITS", spec.REQUANT_MULT_BITS),
                       ("int", "SHIFT_BITS", shift_bits), ("int", "PRODUCT_BITS", product_bits),
-                      ("int", "ZP", rq.zero_point), ("int", "LO", rq.lo), ("int", "HI", rq.hi)],
+                      ("int", "ZP", rq.zero_point), ("int", "LO", rq.lo), ("int", "HI", rq.hi),
+                      ("int", "MAC", spec.MAC_IMPLS.index(layer.mac)),
+                      ("int", "PACK_SHIFT", spec.pack_shift(x.bits, x.signed, layer.weight_bits, layer.simd))],
                      [x], [out], [x.var, out.var, f"{prefix}_weights", bias, mult, shift])
         self.publish(layer.name, out)
 
@@ -395,39 +395,11 @@ class _Builder:
                                                               layer.out_type)
         self.publish(layer.name, out)
 
-    # --- depths --------------------------------------------------------------------------------------------------
 
-    def forks(self, s: Stream) -> dict[Process, tuple[Stream, int]]:
-        """For every duplicator upstream of `s`: (its output on the way to `s`, the largest lead in between)."""
-        if s not in self.upstream_forks:
-            p = s.producer
-            found = {p: (s, 0)} if p.kernel == "duplicate" else {}
-            for upstream in p.inputs:
-                for fork, (branch, lead) in self.forks(upstream).items():
-                    if fork not in found or lead + p.lead > found[fork][1]:
-                        found[fork] = (branch, lead + p.lead)
-            self.upstream_forks[s] = found
-        return self.upstream_forks[s]
-
-    def size_depths(self) -> None:
-        for join in self.g.processes:
-            if join.kernel not in ("concat", "add"):
-                continue
-            for s in join.inputs:
-                s.depth = max(s.depth, s.pixel_words)
-            a, b = (self.forks(s) for s in join.inputs)
-            common = [f for f in a if f in b and a[f][0] is not b[f][0]]
-            if not common:
-                continue
-            fork = min(common, key=lambda f: max(a[f][1], b[f][1]))  # the nearest one
-            (branch_a, lead_a), (branch_b, lead_b) = a[fork], b[fork]
-            short, skew = (branch_a, lead_b - lead_a) if lead_a < lead_b else (branch_b, lead_a - lead_b)
-            if skew:
-                short.depth = max(short.depth, (skew + JOIN_SLACK_PIXELS) * short.pixel_words)
-
-
-def build_graph(net: ir.Network, arrays: dict[str, np.ndarray]) -> Graph:
-    return _Builder(net, arrays).build()
+def build_graph(net: ir.Network, arrays: dict[str, np.ndarray], weights: bool = True) -> Graph:
+    """The dataflow graph of a folded network; `weights=False` skips packing the weight tables (the planner's
+    estimates need the processes and streams only)."""
+    return _Builder(net, arrays, weights).build()
 
 
 def model_hash(net: ir.Network) -> int:

@@ -10,9 +10,16 @@ Files: top.v (module squeezeflow_top: AXI4-Stream in and out in hw/spec.py's for
 kernels/ (hw/rtl/, copied so the folder is self-contained), mem/ ($readmemh images of the weight and per-channel
 parameter memories, paths relative to BUILD/rtl/), sources.f (the file list, top last) and harness.cpp (the Verilator
 testbench of `squeezeflow rtlsim`).
+
+Per-layer cycle counts (`squeezeflow rtlsim --per-layer`) come from layers.v (module squeezeflow_layers), its file
+list layers.f and its Verilator testbench layers_harness.cpp; none of them is part of sources.f. squeezeflow_layers
+holds every layer on its own: the processes a layer owns (emit_hls's `owner`; the AXI converters are the groups
+"input" and "output"), the streams between them with the top's FIFO depths, and every other stream they read or
+write as a port, so that each layer can be driven at full rate and measured without its neighbours' back pressure.
 """
 from __future__ import annotations
 
+import json
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +33,7 @@ from . import ir
 from .emit_hls import build_graph, model_hash
 
 TOP = "squeezeflow_top"
+LAYERS = "squeezeflow_layers"  # every layer on its own (layers.v)
 LIBRARY = Path(spec.__file__).resolve().parent / "rtl"
 TEMPLATES = Path(templates.__file__).resolve().parent / "rtl"
 
@@ -98,6 +106,28 @@ class Wire:
     msb: int
 
 
+@dataclass
+class Port:
+    """A stream port of a block: signals `name`_tdata, _tvalid and _tready, plus `sideband` (suffix, msb) ones."""
+
+    name: str
+    msb: int
+    output: bool
+    words: int  # per frame
+    carries: str  # the stream's name, or the AXI port's
+    sideband: list[tuple[str, int]] = field(default_factory=list)
+
+
+@dataclass
+class Block:
+    """Instances of some processes, the wires between them and the ports to the others."""
+
+    name: str
+    instances: list[Instance]
+    wires: list[Wire]
+    ports: list[Port]
+
+
 def ints(process) -> dict[str, int]:
     """The integer members of an emit_hls process's configuration (its kernel's sizes and constants)."""
     return {name: value for kind, name, value in process.config if kind == "int"}
@@ -108,81 +138,120 @@ def _per_channel(table) -> np.ndarray:
     return np.asarray(table.rows, dtype=np.int64).T.reshape(-1)
 
 
+def kernel_params(net: ir.Network, p) -> dict[str, int]:
+    """The Verilog parameters of process `p`: its HLS configuration, plus what the HLS types carry."""
+    cfg = ints(p)
+    x = p.inputs[0] if p.inputs else None
+    y = p.outputs[0] if p.outputs else None
+
+    def pick(names: str) -> dict[str, int]:
+        return {name: cfg[name] for name in names.split()}
+
+    k = p.kernel
+    if k == "axis_in":
+        return {**pick("AXI_BITS VALUE_BITS LANES WORDS"), "LANE_BITS": y.bits}
+    if k == "window":
+        return {**pick("LANES H W CG KH KW SH SW PT PL HO WO ROWS PAD"), "BITS": x.bits}
+    if k == "mvau":
+        layer = net.layer(p.owner)
+        return {**pick("SIMD PE SF NF ACC_BITS MULT_BITS SHIFT_BITS PRODUCT_BITS ZP LO HI MAC PACK_SHIFT"),
+                "IN_BITS": x.bits, "IN_SIGNED": x.signed, "W_BITS": layer.weight_bits, "OUT_BITS": y.bits,
+                "WEIGHT_STORAGE": spec.WEIGHT_STORAGES.index(layer.weight_storage)}
+    if k == "maxpool":
+        return {**pick("LANES K CG"), "BITS": x.bits, "SIGNED": x.signed}
+    if k == "regroup":
+        return {**pick("IN_LANES OUT_LANES"), "BITS": x.bits}
+    if k == "requant":
+        return {**pick("LANES CG ZP_IN MULT_BITS SHIFT_BITS PRODUCT_BITS ZP LO HI"), "IN_BITS": x.bits,
+                "IN_SIGNED": x.signed, "OUT_BITS": y.bits}
+    if k == "gap":
+        return {**pick("LANES CG PIXELS ZP"), "IN_BITS": x.bits, "IN_SIGNED": x.signed, "SUM_BITS": y.bits}
+    if k == "duplicate":
+        return {"WIDTH": x.lanes * x.bits}
+    if k == "concat":
+        return {**pick("CGA CGB"), "WIDTH": y.lanes * y.bits}
+    if k == "add":
+        a, b = p.inputs
+        return {**pick("LANES MA MB ZA ZB SHIFT ZP LO HI SUM_BITS"), "A_BITS": a.bits, "A_SIGNED": a.signed,
+                "B_BITS": b.bits, "B_SIGNED": b.signed, "OUT_BITS": y.bits}
+    if k == "axis_out":
+        return {**pick("AXI_BITS VALUE_BITS VALUES"), "LANE_BITS": x.bits, "LANE_SIGNED": x.signed}
+    raise ValueError(f"no RTL kernel for HLS kernel {k!r}")
+
+
 class Design:
-    """The top level of a network: its instances (stream FIFOs first), wires and memory images."""
+    """The top level of a network: its instances (stream FIFOs first), wires and memory images; `layers()` gives
+    each layer on its own."""
 
     def __init__(self, net: ir.Network, arrays: dict[str, np.ndarray]):
         self.net, self.arrays = net, arrays
         self.graph = build_graph(net, arrays)
         self.memories: dict[str, str] = {}  # mem/<file> -> image
-        self.instances: list[Instance] = []
-        self.wires: list[Wire] = []
-        self.build()
+        self.consumer = {s: p for p in self.graph.processes for s in p.inputs}
+        self.literals = {p: self.parameter_literals(p) for p in self.graph.processes}
+        top = self.block(self.graph.processes)
+        self.instances, self.wires = top.instances, top.wires
 
-    def build(self) -> None:
+    def layers(self) -> list[Block]:
+        """One block per owner, in graph order: processes and signals prefixed g<index>_, ports g<index>_in<k> and
+        g<index>_out<k> (names without double underscores, which Verilator mangles in the C++ model)."""
+        owners = dict.fromkeys(p.owner for p in self.graph.processes)
+        return [self.block([p for p in self.graph.processes if p.owner == owner], f"g{i}_", owner)
+                for i, owner in enumerate(owners)]
+
+    def block(self, processes, prefix: str = "", name: str = TOP) -> Block:
+        """`processes` with every stream between two of them through its FIFO; every other stream they touch is a
+        port, and so are the AXI ports of the converters (`prefix`in and `prefix`out: the top's `in` and `out`)."""
+        from squeezeflow.host.codec import input_beats, output_beats
+
+        inside = set(processes)
+        instances, wires, ports = [], [], []
+        ends = {}  # stream -> (the signal its producer drives, the signal its consumer reads)
         for s in self.graph.streams:
             width = s.lanes * s.bits
-            for side in (f"{s.var}_p", s.var):
-                self.wires.append(Wire(side, width - 1))
-            fifo = Instance(f"{s.var}_fifo", "sf_fifo", [("WIDTH", str(width)), ("DEPTH", str(s.depth))])
-            fifo.connections += self.stream("in", f"{s.var}_p") + self.stream("out", s.var)
-            self.instances.append(fifo)
-        for p in self.graph.processes:
+            produced, consumed = s.producer in inside, self.consumer[s] in inside
+            if produced and consumed:
+                ends[s] = (f"{prefix}{s.var}_p", f"{prefix}{s.var}")
+                wires += [Wire(side, width - 1) for side in ends[s]]
+                fifo = Instance(f"{prefix}{s.var}_fifo", "sf_fifo", [("WIDTH", str(width)), ("DEPTH", str(s.depth))])
+                fifo.connections += self.stream("in", ends[s][0]) + self.stream("out", ends[s][1])
+                instances.append(fifo)
+            elif produced or consumed:
+                count = sum(q.output == produced for q in ports)
+                port = Port(f"{prefix}{'out' if produced else 'in'}{count}", width - 1, produced, s.words, s.name)
+                ports.append(port)
+                ends[s] = (port.name, port.name)
+        for p in processes:
             module, in_ports, out_ports = KERNELS[p.kernel]
-            params = {name: str(int(value)) for name, value in self.params(p).items()}
-            params.update({name: f'"{path}"' for name, path in self.files(p).items()})
-            inst = Instance(f"p_{p.cfg}", module, list(params.items()))
+            inst = Instance(f"{prefix}p_{p.cfg}", module, self.literals[p])
             for port, s in zip(in_ports, p.inputs):
-                inst.connections += self.stream(port, s.var)
+                inst.connections += self.stream(port, ends[s][1])
             for port, s in zip(out_ports, p.outputs):
-                inst.connections += self.stream(port, f"{s.var}_p")
+                inst.connections += self.stream(port, ends[s][0])
             if p.kernel == "axis_in":
-                inst.connections += self.stream("in", "in")
+                ports.append(Port(f"{prefix}in", spec.AXI_STREAM_BITS - 1, False, input_beats(self.net.input_shape),
+                                  "AXI4-Stream input"))
+                inst.connections += self.stream("in", f"{prefix}in")
             if p.kernel == "axis_out":
-                inst.connections += self.stream("out", "out") + [("out_tlast", "out_tlast"), ("out_tkeep", "out_tkeep")]
-            self.instances.append(inst)
+                ports.append(Port(f"{prefix}out", spec.AXI_STREAM_BITS - 1, True, output_beats(self.net.num_classes),
+                                  "AXI4-Stream output", [("tlast", 0), ("tkeep", spec.AXI_STREAM_BITS // 8 - 1)]))
+                inst.connections += self.stream("out", f"{prefix}out") + [
+                    ("out_tlast", f"{prefix}out_tlast"), ("out_tkeep", f"{prefix}out_tkeep")]
+            instances.append(inst)
+        return Block(name, instances, wires, sorted(ports, key=lambda q: q.output))  # inputs first
+
+    def parameter_literals(self, p) -> list[tuple[str, str]]:
+        """The Verilog parameters of process `p` as literals, its memory images registered in self.memories."""
+        params = {name: str(int(value)) for name, value in self.params(p).items()}
+        params.update({name: f'"{path}"' for name, path in self.files(p).items()})
+        return list(params.items())
 
     @staticmethod
     def stream(port: str, signal: str) -> list[tuple[str, str]]:
         return [(f"{port}_{f}", f"{signal}_{f}") for f in ("tdata", "tvalid", "tready")]
 
     def params(self, p) -> dict[str, int]:
-        """The Verilog parameters of process `p`: its HLS configuration, plus what the HLS types carry."""
-        cfg = ints(p)
-        x = p.inputs[0] if p.inputs else None
-        y = p.outputs[0] if p.outputs else None
-
-        def pick(names: str) -> dict[str, int]:
-            return {name: cfg[name] for name in names.split()}
-
-        k = p.kernel
-        if k == "axis_in":
-            return {**pick("AXI_BITS VALUE_BITS LANES WORDS"), "LANE_BITS": y.bits}
-        if k == "window":
-            return {**pick("LANES H W CG KH KW SH SW PT PL HO WO ROWS PAD"), "BITS": x.bits}
-        if k == "mvau":
-            return {**pick("SIMD PE SF NF ACC_BITS MULT_BITS SHIFT_BITS PRODUCT_BITS ZP LO HI"), "IN_BITS": x.bits,
-                    "IN_SIGNED": x.signed, "W_BITS": self.net.layer(p.owner).weight_bits, "OUT_BITS": y.bits}
-        if k == "maxpool":
-            return {**pick("LANES K CG"), "BITS": x.bits, "SIGNED": x.signed}
-        if k == "regroup":
-            return {**pick("IN_LANES OUT_LANES"), "BITS": x.bits}
-        if k == "requant":
-            return {**pick("LANES CG ZP_IN MULT_BITS SHIFT_BITS PRODUCT_BITS ZP LO HI"), "IN_BITS": x.bits,
-                    "IN_SIGNED": x.signed, "OUT_BITS": y.bits}
-        if k == "gap":
-            return {**pick("LANES CG PIXELS ZP"), "IN_BITS": x.bits, "IN_SIGNED": x.signed, "SUM_BITS": y.bits}
-        if k == "duplicate":
-            return {"WIDTH": x.lanes * x.bits}
-        if k == "concat":
-            return {**pick("CGA CGB"), "WIDTH": y.lanes * y.bits}
-        if k == "add":
-            a, b = p.inputs
-            return {**pick("LANES MA MB ZA ZB SHIFT ZP LO HI SUM_BITS"), "A_BITS": a.bits, "A_SIGNED": a.signed,
-                    "B_BITS": b.bits, "B_SIGNED": b.signed, "OUT_BITS": y.bits}
-        if k == "axis_out":
-            return {**pick("AXI_BITS VALUE_BITS VALUES"), "LANE_BITS": x.bits, "LANE_SIGNED": x.signed}
-        raise ValueError(f"no RTL kernel for HLS kernel {k!r}")
+        return kernel_params(self.net, p)
 
     def files(self, p) -> dict[str, str]:
         """The memory images of process `p` (weights, per-channel parameters), registered in self.memories."""
@@ -217,17 +286,24 @@ def emit(out_dir, net: ir.Network, arrays: dict[str, np.ndarray]) -> None:
     design = Design(net, arrays)
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), undefined=jinja2.StrictUndefined,
                              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
-    kernels = sorted(LIBRARY.glob("*.v"))
+    env.filters["cstring"] = json.dumps  # an ASCII JSON string is a valid C string literal
+    kernels = [f"kernels/{k.name}" for k in sorted(LIBRARY.glob("*.v"))]
     context = dict(net=net, top=TOP, instances=design.instances, wires=design.wires,
                    axi_msb=spec.AXI_STREAM_BITS - 1,
                    keep_msb=spec.AXI_STREAM_BITS // 8 - 1, hash=f"32'h{model_hash(net):08x}",
                    in_beats=input_beats(net.input_shape), out_beats=output_beats(net.num_classes),
-                   sources=[f"kernels/{k.name}" for k in kernels] + ["top.v"])
+                   layers_top=LAYERS, groups=design.layers())
     (out_dir / "kernels").mkdir(parents=True)
     (out_dir / "mem").mkdir()
-    for name in ("top.v", "sources.f", "harness.cpp"):
-        (out_dir / name).write_text(env.get_template(f"{name}.j2").render(**context))
+
+    def write(name: str, template: str | None = None, **extra) -> None:
+        (out_dir / name).write_text(env.get_template(template or f"{name}.j2").render(**context, **extra))
+
+    for name in ("top.v", "harness.cpp", "layers.v", "layers_harness.cpp"):
+        write(name)
+    write("sources.f", sources=kernels + ["top.v"])
+    write("layers.f", "sources.f.j2", sources=kernels + ["layers.v"])
     for kernel in kernels:
-        shutil.copyfile(kernel, out_dir / "kernels" / kernel.name)
+        shutil.copyfile(LIBRARY / Path(kernel).name, out_dir / kernel)
     for path, image in design.memories.items():
         (out_dir / path).write_text(image)

@@ -93,13 +93,20 @@ class Conv(Layer):
     role: str = ""  # "conv1", "squeeze", "expand1x1", "expand3x3", "classifier"
     simd: int = 1  # input channels consumed per cycle (folding; the planner sets it)
     pe: int = 1  # output channels produced in parallel
-    weight_storage: str = "bram"  # where the weights live on chip: "bram", "lutram" or "uram" (HLS BIND_STORAGE)
+    weight_storage: str = "bram"  # where the weights live on chip: hw/spec.py WEIGHT_STORAGES (HLS BIND_STORAGE)
+    mac: str = "dsp"  # how the SIMD x PE multiplications map: hw/spec.py MAC_IMPLS
 
     kind = "conv"
 
     @property
     def fan_in(self) -> int:
         return self.in_channels * self.kernel[0] * self.kernel[1]
+
+    @property
+    def macs(self) -> int:
+        """Multiply-accumulates per frame."""
+        c, h, w = self.out_shape
+        return c * h * w * self.fan_in
 
 
 @dataclass
@@ -143,7 +150,8 @@ class Network:
     layers: list[Layer]
     output: str  # name of the layer whose output is the logits
     ir_version: int = IR_VERSION
-    board: str = "ultra96v2"  # the target board (compiler/boards.py): part and clock of the HLS scripts
+    board: str = "ultra96v2"  # the target board (compiler/boards.py): part and resources
+    clock_mhz: float = 250.0  # the PL clock the plan is made for (the board's default unless --clock)
 
     def layer(self, name: str) -> Layer:
         for layer in self.layers:

@@ -9,6 +9,7 @@ from pathlib import Path
 from . import ir
 from .boards import BOARDS
 from .errors import UserError, require_file
+from .plan import DEFAULT_MAX_UTIL
 
 BACKENDS = ("hls", "rtl", "both")
 
@@ -20,18 +21,26 @@ def add_arguments(parser):
                         help="torchvision | caffe | SPEC.json (default: the model's metadata, else torchvision)")
     parser.add_argument("--board", default="ultra96v2", choices=list(BOARDS),
                         help="target board: part, clock and resource budget (default: ultra96v2)")
+    parser.add_argument("--clock", type=float, metavar="MHZ", help="PL clock to plan for (default: the board's)")
+    goal = parser.add_mutually_exclusive_group()
+    goal.add_argument("--target-fps", type=float, metavar="F",
+                      help="the cheapest plan that reaches F frames per second (default: the fastest that fits)")
+    goal.add_argument("--max-util", type=float, metavar="SHARE",
+                      help=f"share of every device resource the plan may use (default: {DEFAULT_MAX_UTIL})")
     parser.add_argument("--config", metavar="FILE.json",
-                        help='pins per-layer folding: {"layers": {"fire2_expand3x3": {"simd": 16, "pe": 8}}}')
+                        help='pins layers: {"layers": {"fire2_expand3x3": {"simd": 16, "pe": 8, "mac": "dsp_packed", '
+                             '"weight_storage": "lutram"}}}')
     parser.add_argument("--backend", default="hls", choices=BACKENDS,
                         help="what to generate: hls (BUILD/hls/), rtl (BUILD/rtl/) or both (default: hls)")
 
 
 def compile_model(model_path, preprocess: str | None = None, warn=print, board: str = "ultra96v2",
-                  config: dict | None = None):
-    """The in-memory compiler: -> (Network, arrays). `config` pins folding (compiler/fold.py)."""
+                  config: dict | None = None, clock_mhz: float | None = None, max_util: float | None = None,
+                  target_fps: float | None = None):
+    """The in-memory compiler: -> (Network, arrays), planned for `board` (compiler/plan.py; `config` pins layers)."""
     from .boards import board as board_named
     from .datasets import class_names
-    from .fold import fold
+    from .plan import plan
     from .load import load_onnx, resolve_preprocess
     from .lower import lower
     from .recognize import recognize
@@ -48,9 +57,11 @@ def compile_model(model_path, preprocess: str | None = None, warn=print, board: 
         labels = class_names() or labels
     elif isinstance(labels, list) and len(labels) != classes:
         raise UserError(f"preprocessing spec lists {len(labels)} labels for {classes} classes", str(model_path))
+    target = board_named(board)
     net = ir.Network(name=Path(model_path).stem, model_sha256=loaded.sha256, input_shape=loaded.input_shape,
-                     input_type=input_type, preprocess=spec, labels=labels, layers=layers, output=output, board=board)
-    for warning in fold(net, board_named(board), config):
+                     input_type=input_type, preprocess=spec, labels=labels, layers=layers, output=output, board=board,
+                     clock_mhz=target.clock_mhz if clock_mhz is None else clock_mhz)
+    for warning in plan(net, arrays, target, net.clock_mhz, max_util, target_fps, config):
         warn(f"warning: {warning}")
     return net, arrays
 
@@ -58,7 +69,9 @@ def compile_model(model_path, preprocess: str | None = None, warn=print, board: 
 def write_build(build_dir, net: ir.Network, arrays, backend: str = "hls") -> Path:
     """Write every artefact into a fresh temporary folder beside BUILD/, then swap it into place, so a failure
     never leaves a half-written build."""
-    from . import emit_hls, emit_rtl, manifest
+    from . import emit_hls, emit_rtl, manifest, report
+    from .boards import board
+    from .estimate import estimate
 
     build_dir = Path(build_dir)
     parent = build_dir.resolve().parent
@@ -74,6 +87,7 @@ def write_build(build_dir, net: ir.Network, arrays, backend: str = "hls") -> Pat
         if backend in ("rtl", "both"):
             emit_rtl.emit(staging / "rtl", net, arrays)
         manifest.write(staging, net)  # manifest.json (the driver's contract) and sim/ (the simulated board)
+        report.write(staging, estimate(net, arrays, board(net.board), net.clock_mhz), net.name)
         if build_dir.exists():
             shutil.rmtree(build_dir)
         staging.rename(build_dir)
@@ -88,16 +102,22 @@ def read_config(path) -> dict:
     import json
 
     try:
-        return json.loads(require_file(path, "folding config").read_text())
+        return json.loads(require_file(path, "planner config").read_text())
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise UserError("folding config is not valid JSON", str(path), str(exc)) from None
+        raise UserError("planner config is not valid JSON", str(path), str(exc)) from None
 
 
 def run(args) -> int:
+    from . import report
+    from .boards import board
+    from .estimate import estimate
+
     config = read_config(args.config) if args.config else None
     net, arrays = compile_model(args.model, args.preprocess, warn=lambda m: print(m, file=sys.stderr),
-                                board=args.board, config=config)
+                                board=args.board, config=config, clock_mhz=args.clock, max_util=args.max_util,
+                                target_fps=args.target_fps)
     write_build(args.output, net, arrays, args.backend)
+    report.print_table(estimate(net, arrays, board(net.board), net.clock_mhz))
     convs = [layer for layer in net.layers if isinstance(layer, ir.Conv)]
     print(f"compiled {net.name}: {len(net.layers)} layers ({len(convs)} convolutions), input {net.input_shape}, "
           f"{net.num_classes} classes -> {args.output}")

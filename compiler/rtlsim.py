@@ -7,6 +7,13 @@ golden model's. Reported: `latency_cycles` (the first frame's first input beat t
 `interval_cycles` (between the last output beats of the last two frames: the steady-state frame period; with one
 image, the latency), `ideal_interval_cycles` (the busiest kernel's cycles per frame), simulator wall time.
 Exit status: 0 bit-exact, 1 a difference or a simulation failure (deadlock, misplaced TLAST), 2 usage.
+
+`squeezeflow rtlsim BUILD/ --per-layer` (`layer_cycles`) measures every layer on its own instead, no images needed:
+BUILD/rtl/layers.v (emit_rtl.py) holds each layer's processes and internal FIFOs with its other streams as ports;
+its harness feeds every input port at full rate, frames back to back, and keeps every output ready. Per layer:
+`latency_cycles` (frame 0's first input word to its last output word), `interval_cycles` (between the last output
+words of the last two frames) and `ideal_cycles` (its busiest kernel's cycles per frame). Exit status 0, or 1
+on a simulation failure (deadlock).
 """
 from __future__ import annotations
 
@@ -24,6 +31,7 @@ from .errors import UserError
 # Verilator flags: WIDTH warnings flag every comparison of a sized signal with a 32-bit parameter in plain Verilog.
 VERILATOR_FLAGS = ["-Wno-WIDTH", "--x-assign", "fast", "--x-initial", "fast"]
 CXX_OPT = "-O2"
+PER_LAYER_FRAMES = 3  # the first fills the pipeline, the last two give the interval
 
 
 class RtlsimFailure(Exception):
@@ -32,8 +40,10 @@ class RtlsimFailure(Exception):
 
 def add_arguments(parser):
     parser.add_argument("build", metavar="BUILD", help="folder written by `squeezeflow compile --backend rtl`")
-    parser.add_argument("--images", required=True, metavar="DIR", help="images (labelled names give top-1/top-5)")
+    parser.add_argument("--images", metavar="DIR", help="images (labelled names give top-1/top-5)")
     parser.add_argument("--limit", type=int, metavar="N", help="use only the first N images (sorted by name)")
+    parser.add_argument("--per-layer", action="store_true",
+                        help="instead of images: each layer's latency and interval on its own, at full rate")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of text")
 
 
@@ -59,14 +69,12 @@ def _rtl_dir(build) -> Path:
     return rtl
 
 
-def build(build_dir) -> dict:
-    """Compile (or reuse) the Verilator model and harness of BUILD/rtl/: {"exe", "seconds" (0.0 when cached)}."""
-    from .emit_rtl import TOP
-
-    rtl = _rtl_dir(build_dir)
-    out = rtl.resolve() / "obj_dir"
-    sources = (rtl / "sources.f").read_text().split() + ["harness.cpp"]
-    command = ["verilator", "--cc", "--exe", "--build", "-j", "2", "--top-module", TOP, *VERILATOR_FLAGS,
+def _verilate(rtl: Path, top: str, file_list: str, harness: str, mdir: str) -> dict:
+    """Compile (or reuse) the Verilator model of `top` (its sources in `file_list`) with `harness` into
+    rtl/`mdir`/: {"exe", "seconds" (0.0 when cached)}."""
+    out = rtl.resolve() / mdir
+    sources = (rtl / file_list).read_text().split() + [harness]
+    command = ["verilator", "--cc", "--exe", "--build", "-j", "2", "--top-module", top, *VERILATOR_FLAGS,
                "-CFLAGS", CXX_OPT, "-Mdir", str(out), "-o", "harness", *sources]
     digest = hashlib.sha256(json.dumps(command).encode())
     for name in sources:
@@ -83,17 +91,46 @@ def build(build_dir) -> dict:
     return {"exe": exe, "seconds": time.perf_counter() - start}
 
 
+def build(build_dir) -> dict:
+    """Compile (or reuse) the Verilator model and harness of BUILD/rtl/: {"exe", "seconds" (0.0 when cached)}."""
+    from .emit_rtl import TOP
+
+    return _verilate(_rtl_dir(build_dir), TOP, "sources.f", "harness.cpp", "obj_dir")
+
+
+def build_layers(build_dir) -> dict:
+    """Compile (or reuse) the Verilator model of BUILD/rtl/layers.v and its harness, like build()."""
+    from .emit_rtl import LAYERS
+
+    rtl = _rtl_dir(build_dir)
+    if not (rtl / "layers.v").is_file():
+        raise UserError("the build has no per-layer Verilog (rtl/layers.v)", str(build_dir),
+                        "recompile it with this version of squeezeflow")
+    return _verilate(rtl, LAYERS, "layers.f", "layers_harness.cpp", "obj_dir_layers")
+
+
+def ideal_cycles(p) -> int:
+    """Cycles per frame that process `p` needs at least: a kernel moves at most one word per port per cycle (the AXI
+    converters one beat), and an MVAU spends a cycle on each weight tile (PIXELS * NF * SF). A schedule's losses
+    come on top (the planner's perf.kernel_cycles models them; layer_cycles measures them)."""
+    from .emit_rtl import ints
+
+    cfg = ints(p)
+    words = [s.words for s in p.inputs + p.outputs]
+    if p.kernel == "mvau":
+        words.append(cfg["PIXELS"] * cfg["NF"] * cfg["SF"])
+    if p.kernel == "axis_in":
+        words.append(-(-cfg["WORDS"] * cfg["LANES"] * cfg["VALUE_BITS"] // cfg["AXI_BITS"]))
+    if p.kernel == "axis_out":
+        words.append(-(-cfg["VALUES"] * cfg["VALUE_BITS"] // cfg["AXI_BITS"]))
+    return max(words)
+
+
 def frame_cycles(net, arrays) -> int:
     """Cycles per frame of the busiest kernel: the interval a perfectly balanced pipeline would reach."""
     from .emit_hls import build_graph
-    from .emit_rtl import ints
 
-    def busy(p) -> int:
-        cfg = ints(p)
-        words = [sum(s.words for s in p.inputs), sum(s.words for s in p.outputs)]
-        return max(words + ([cfg["PIXELS"] * cfg["NF"] * cfg["SF"]] if p.kernel == "mvau" else []))
-
-    return max(busy(p) for p in build_graph(net, arrays).processes)
+    return max(ideal_cycles(p) for p in build_graph(net, arrays).processes)
 
 
 def run_frames(exe: Path, frames, out_beats: int, max_idle: int):
@@ -159,14 +196,80 @@ def simulate(build_dir, images, limit: int | None = None) -> dict:
     return result
 
 
+def run_layers(exe: Path, frames: int, max_idle: int) -> dict[str, dict]:
+    """The per-layer harness for `frames` frames -> {layer: {"latency_cycles", "interval_cycles"}}."""
+    proc = subprocess.run([str(exe), str(frames), str(max_idle)], cwd=exe.parents[1], capture_output=True, text=True)
+    if proc.returncode:
+        lines = proc.stderr.strip().splitlines() or [f"the harness exited with status {proc.returncode}"]
+        raise RtlsimFailure(lines[-1])
+    marks: dict[str, list[tuple[int, int]]] = {}
+    for line in proc.stdout.splitlines():
+        if line.startswith("group "):
+            _, _, first_in, last_out, name = line.split(maxsplit=4)
+            marks.setdefault(name, []).append((int(first_in), int(last_out)))
+    result = {}
+    for name, per_frame in marks.items():
+        latency = per_frame[0][1] - per_frame[0][0] + 1
+        result[name] = {"latency_cycles": latency,
+                        "interval_cycles": per_frame[-1][1] - per_frame[-2][1] if frames > 1 else latency}
+    return result
+
+
+def layer_cycles(build_dir, frames: int = 3) -> dict[str, dict]:
+    """Every layer of BUILD/ on its own at full rate (module docstring), in graph order ("input" and "output" are
+    the AXI converters): {layer: {"latency_cycles", "interval_cycles", "ideal_cycles"}}."""
+    return measure_layers(build_dir, frames)["layers"]
+
+
+def measure_layers(build_dir, frames: int) -> dict:
+    """layer_cycles with its costs: {"frames", "layers", "build_seconds" (0.0 when cached), "wall_seconds"}."""
+    from .emit_hls import build_graph
+    from .golden_cli import load_build
+
+    net, arrays = load_build(build_dir)
+    built = build_layers(build_dir)
+    ideal: dict[str, int] = {}
+    for p in build_graph(net, arrays).processes:
+        ideal[p.owner] = max(ideal.get(p.owner, 0), ideal_cycles(p))
+    start = time.perf_counter()
+    measured = run_layers(built["exe"], frames, max_idle=4 * max(ideal.values()) + 100_000)
+    return {"frames": frames, "layers": {name: {**measured[name], "ideal_cycles": c} for name, c in ideal.items()},
+            "build_seconds": built["seconds"], "wall_seconds": time.perf_counter() - start}
+
+
+def _print_layers(result: dict) -> None:
+    layers = result["layers"]
+    width = max(len(name) for name in layers)
+    print(f"{'layer':{width}} {'latency':>10} {'interval':>10} {'ideal':>10} {'interval/ideal':>15}")
+    for name, r in layers.items():
+        print(f"{name:{width}} {r['latency_cycles']:10} {r['interval_cycles']:10} {r['ideal_cycles']:10} "
+              f"{r['interval_cycles'] / r['ideal_cycles']:15.3f}")
+    print(f"rtlsim: each layer on its own at full rate, {result['frames']} frames; Verilator build "
+          f"{result['build_seconds']:.1f} s, simulation {result['wall_seconds']:.1f} s")
+
+
 def run(args) -> int:
+    if args.per_layer and (args.images or args.limit is not None):
+        raise UserError("--per-layer takes no --images or --limit", why="it drives every layer with its own inputs")
+    if not args.per_layer and not args.images:
+        raise UserError("rtlsim needs --images DIR (or --per-layer for per-layer cycle counts)")
     try:
-        result = simulate(args.build, args.images, args.limit)
+        if args.per_layer:
+            print("rtlsim: building the Verilator model of the layers...", file=sys.stderr)
+            measured = measure_layers(args.build, PER_LAYER_FRAMES)
+        else:
+            result = simulate(args.build, args.images, args.limit)
     except RtlsimFailure as exc:
         if args.json:
-            print(json.dumps({"bit_exact": False, "error": str(exc)}))
+            print(json.dumps({"error": str(exc)} if args.per_layer else {"bit_exact": False, "error": str(exc)}))
         print(f"squeezeflow rtlsim: FAILED: {exc}", file=sys.stderr)
         return 1
+    if args.per_layer:
+        if args.json:
+            print(json.dumps(measured))
+        else:
+            _print_layers(measured)
+        return 0
     if args.json:
         print(json.dumps(result))
     else:

@@ -42,7 +42,7 @@ def summarize(cells: dict[str, int]) -> dict:
             "LUTRAM": sum(n * LUTRAM_LUTS.get(c, 0) for c, n in cells.items()),
             "FF": sum(n for c, n in cells.items() if re.fullmatch(r"FD[RSCP]E", c)),
             "DSP": cells.get("DSP48E2", 0),
-            "BRAM36": cells.get("RAMB36E2", 0) + cells.get("RAMB18E2", 0) / 2}
+            "BRAM36": cells.get("RAMB36E2", 0) + cells.get("RAMB18E2", 0) / 2, "URAM": cells.get("URAM288", 0)}
 
 
 def yosys(rtl: Path, sources: list[str], top: str, params: list[tuple[str, str]] = ()) -> dict:
@@ -51,7 +51,10 @@ def yosys(rtl: Path, sources: list[str], top: str, params: list[tuple[str, str]]
     chparam = f"chparam {' '.join(f'-set {n} {v}' for n, v in params)} {top}" if params else ""
     synth = f"synth_xilinx -family {FAMILY} -flatten -noiopad -top {top}"
     script = "\n".join([f"read_verilog -defer {' '.join(sources)}", chparam, f"{synth} -run :map_memory",
-                        'setattr -set ram_style "block" t:$mem_v2 r:SIZE>256 %i r:SIZE<513 %i',
+                        'setattr -set ram_style "block" t:$mem_v2 r:SIZE>256 %i r:SIZE<513 %i '
+                        'a:ram_style=distributed %d',
+                        # yosys has no distributed ROM cell: a ROM asked to be distributed is LUT logic, as in Vivado
+                        'setattr -set ram_style "logic" t:$mem_v2 a:ram_style=distributed %i r:WR_PORTS=0 %i',
                         f"{synth} -run map_memory:", "stat -tech xilinx"])
     with tempfile.TemporaryDirectory(prefix="synth.") as tmp:
         (Path(tmp) / "synth.ys").write_text(script + "\n")

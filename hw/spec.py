@@ -30,3 +30,35 @@ def stream_beats(total_bytes: int) -> int:
     """Beats of AXI_STREAM_BITS needed for `total_bytes` bytes (the last beat zero-padded)."""
     per_beat = AXI_STREAM_BITS // 8
     return -(-total_bytes // per_beat)
+
+
+# How an MVAU's SIMD x PE multiplications map onto the fabric (the planner picks one per layer; the kernels take
+# its index as their MAC parameter):
+# - "dsp": one DSP multiplier per weight x activation product;
+# - "dsp_packed": two output channels (PE rows 2i and 2i+1) share one DSP multiplier per SIMD lane: the multiplier
+#   computes x * (w[2i+1] * 2**PACK_SHIFT + w[2i]); the SIMD lanes' products are summed in that packed form and the
+#   two dot products split apart once per tile (low field sign-extended from PACK_SHIFT bits, the high field is the
+#   rest). PE must be even and the packed operand must fit the DSP's wide port (pack_shift);
+# - "lut": shift-and-add multipliers in LUTs, no DSP.
+MAC_IMPLS = ("dsp", "dsp_packed", "lut")
+
+# Where a convolution's weights live on chip (sf_mvau WEIGHT_STORAGE indexes this; HLS BIND_STORAGE impl): block RAM
+# or distributed (LUT) ROM. Not UltraRAM: it has no initial contents in a bitstream.
+WEIGHT_STORAGES = ("bram", "lutram")
+
+# Multiplier ports (signed bits) of the DSP slice of a device family: (wide port, narrow port).
+DSP_PORTS = {"DSP48E2": (27, 18), "DSP48E1": (25, 18)}
+
+
+def pack_shift(in_bits: int, in_signed: bool, weight_bits: int, simd: int) -> int:
+    """Bits of the low field of a packed dot product: a signed sum of `simd` products of an activation and a weight
+    never overflows it, so the high field is recovered exactly."""
+    largest = (1 << (in_bits - 1 if in_signed else in_bits)) * (1 << (weight_bits - 1))
+    return (simd * largest).bit_length() + 1
+
+
+def packs(in_bits: int, in_signed: bool, weight_bits: int, simd: int, dsp: str) -> bool:
+    """Whether two weights of `simd`-lane tiles pack into one multiplier of a `dsp` slice."""
+    wide, narrow = DSP_PORTS[dsp]
+    return (pack_shift(in_bits, in_signed, weight_bits, simd) + weight_bits + 1 <= wide
+            and in_bits + (not in_signed) <= narrow)

@@ -38,7 +38,8 @@ def _tiny(board: str) -> tuple[ir.Network, dict]:
     arrays = {"conv1.weight": rng.integers(-31, 32, (4, 3, 1, 1)).astype(np.int8),
               "conv1.bias": rng.integers(-100, 100, 4).astype(np.int32)}
     net = ir.Network(name="tiny", model_sha256="ab" * 32, input_shape=[3, 4, 4], input_type=t, preprocess={},
-                     labels="imagenet1k", layers=[conv, gap], output="gap", board=board)
+                     labels="imagenet1k", layers=[conv, gap], output="gap", board=board,
+                     clock_mhz=BOARDS[board].clock_mhz)
     return net, arrays
 
 

@@ -18,7 +18,6 @@ from squeezeflow.compiler import cli, csim, ir
 from squeezeflow.compiler.boards import board
 from squeezeflow.compiler.emit_hls import model_hash
 from squeezeflow.compiler.errors import UserError
-from squeezeflow.compiler.fold import fold
 from squeezeflow.compiler.golden import Golden
 from squeezeflow.compiler.pipeline import compile_model, write_build
 from squeezeflow.host.codec import output_beats, pack_frames, unpack_logits
@@ -132,20 +131,6 @@ def test_vitis_scripts_follow_the_board(small, tmp_path):
     pynq = _compile(factory.brevitas_model("squeezenet1_1"), tmp_path / "pynq", board="pynqz2")
     assert f"part={board('pynqz2').part}" in (pynq / "hls" / "hls_config.cfg").read_text()
     assert ir.load(pynq)[0].board == "pynqz2"
-
-
-def test_folding_config_pins_and_rejects():
-    net, _ = compile_model(factory.brevitas_model("squeezenet1_1"),
-                           config={"layers": {"fire2_expand3x3": {"simd": 16, "pe": 8, "weight_storage": "lutram"}}})
-    layer = net.layer("fire2_expand3x3")
-    assert (layer.simd, layer.pe, layer.weight_storage) == (16, 8, "lutram")
-    for config, message in [({"layers": {"fire99": {"simd": 2}}}, "unknown layer 'fire99'"),
-                            ({"layers": {"fire2_squeeze": {"simd": 3}}}, "fire2_squeeze simd=3"),
-                            ({"layers": {"pool1": {"pe": 2}}}, "a maxpool layer has no SIMD/PE"),
-                            ({"layers": {"conv1": {"lanes": 2}}}, "keys"),
-                            ({"folding": {}}, "JSON object")]:
-        with pytest.raises(UserError, match=re.escape(message)):
-            fold(net, board("ultra96v2"), config)
 
 
 @pytest.mark.parametrize("arch", ["squeezenet1_1_bypass", "qdq"])
@@ -303,3 +288,109 @@ def test_trained_224_model_is_bit_exact_on_photos(shared_dir, tmp_path):
         shutil.copy(path, photos)
     result = csim.simulate(build, photos)
     assert result["n"] == 2 and result["bit_exact"], result
+
+
+# --- sf::mvau's multiplier mappings (hw/spec.py MAC_IMPLS) --------------------------------------------------------
+
+# (MAC, signed input, weight bits, SIMD, PE, SF, NF): each mapping; dsp_packed on both input signednesses.
+MVAU_MAPPINGS = [(0, False, 6, 4, 3, 3, 2), (1, False, 6, 8, 4, 2, 2), (1, True, 6, 3, 2, 3, 3),
+                 (2, True, 8, 4, 3, 2, 2)]
+MVAU_PIXELS = 6
+
+MVAU_HARNESS = r"""
+#include <cstdio>
+#include <deque>
+#include "sf_mvau.h"
+template <class T> struct fifo {
+    std::deque<T> q;
+    T read() { T v = q.front(); q.pop_front(); return v; }
+    void write(const T& v) { q.push_back(v); }
+};
+inline long long as_ll(long long v) { return v; }
+template <int W> long long as_ll(const ap_int<W>& v) { return v.to_int64(); }
+template <class L, class WEIGHTS, class BIAS, class MULT, class SHIFT>
+void run(int id, const uint64_t* xs, const WEIGHTS& weights, const BIAS& bias, const MULT& mult, const SHIFT& shift) {
+    fifo<typename L::in_word> in;
+    fifo<typename L::out_word> out;
+    for (int i = 0; i < L::PIXELS * L::SF; i++) in.write(typename L::in_word(xs[i]));
+    sf::mvau<L>(in, out, weights, bias, mult, shift);
+    while (!out.q.empty()) {
+        typename sf::num<typename L::out_t>::type ys[L::PE];
+        sf::unpack<typename L::out_t>(out.read(), ys);
+        for (int pe = 0; pe < L::PE; pe++) std::printf("%d %lld\n", id, as_ll(ys[pe]));
+    }
+}
+"""
+
+
+def _mvau_case(rng, mac, signed, wbits, simd, pe, sf, nf):
+    """(name, C++ for one sf::mvau configuration whose requantization is the identity, x (1, C, 1, PIXELS), weight
+    OIHW, bias)."""
+    from squeezeflow.hw import spec
+
+    c, o = simd * sf, pe * nf
+    lo = -128 if signed else 0
+    x = rng.integers(lo, lo + 256, size=(1, c, 1, MVAU_PIXELS))
+    x[..., 0], x[..., 1] = lo + 255, lo  # the extremes, which the packed fields must hold
+    weight = rng.integers(-(1 << (wbits - 1)), 1 << (wbits - 1), size=(o, c, 1, 1))
+    weight[rng.random(weight.shape) < 0.25] = -(1 << (wbits - 1))  # packs into the operand's extra bit
+    weight[1] = -(1 << (wbits - 1))  # with the extreme inputs, a full-range dot product in a packed sum's high field
+    bias = rng.integers(-4096, 4096, size=o)
+    acc_bits = int(np.abs(weight).sum(axis=(1, 2, 3)).max() * 256 + 4096).bit_length() + 1
+    lane = f"ap_{'' if signed else 'u'}int<8>"
+    name = f"m{mac}_{'s' if signed else 'u'}{wbits}_{simd}x{pe}"
+    config = dict(SIMD=simd, PE=pe, SF=sf, NF=nf, PIXELS=MVAU_PIXELS, BANKS=1, BANK_LANES=simd,
+                  BANK_BITS=simd * wbits, ACC_BITS=acc_bits, MULT_BITS=24, SHIFT_BITS=1,
+                  PRODUCT_BITS=acc_bits + 25, ZP=0, LO=-(1 << (acc_bits - 1)), HI=(1 << (acc_bits - 1)) - 1, MAC=mac,
+                  PACK_SHIFT=spec.pack_shift(8, signed, wbits, simd))
+    words = [sum((int(v) & 255) << (8 * i) for i, v in enumerate(x[0, k * simd:(k + 1) * simd, 0, p]))
+             for p in range(MVAU_PIXELS) for k in range(sf)]
+    tiles = weight.reshape(nf, pe, sf, simd).transpose(1, 0, 2, 3).reshape(pe, nf * sf, simd)
+    rom = [[[hex(sum((int(v) & ((1 << wbits) - 1)) << (wbits * i) for i, v in enumerate(tile)))
+             for tile in row]] for row in tiles]
+
+    def table(suffix, values, kind, bits):
+        dims = "".join(f"[{n}]" for n in np.shape(values))
+        body = json.dumps(values).replace("[", "{").replace("]", "}").replace('"', "")
+        return f"static const sf::{kind}<{bits}> {name}_{suffix}{dims} = {body};\n"
+
+    source = (f'struct {name} {{\n    static constexpr const char* NAME = "{name}";\n'
+              f"    typedef {lane} in_t;\n    typedef ap_uint<{8 * simd}> in_word;\n"
+              f"    typedef ap_int<{acc_bits}> out_t;\n    typedef ap_uint<{pe * acc_bits}> out_word;\n"
+              f"    typedef ap_int<{wbits}> w_t;\n    typedef ap_int<{acc_bits}> acc_t;\n" +
+              "".join(f"    static const int {k} = {v};\n" for k, v in config.items()) + "};\n" +
+              table("weights", rom, "rom_uint", simd * wbits) +
+              table("bias", bias.reshape(nf, pe).T.tolist(), "rom_int", acc_bits) +
+              table("mult", [[1] * nf] * pe, "rom_uint", 24) + table("shift", [[0] * nf] * pe, "rom_uint", 1) +
+              f"static const uint64_t {name}_x[] = {{{', '.join(map(hex, words))}}};\n")
+    return name, source, x, weight, bias
+
+
+def test_mvau_multiplier_mappings_are_bit_exact(tmp_path):
+    """sf::mvau in every mapping, its outputs the accumulators themselves (identity requantization, so that no
+    error hides in the rounding), against golden.conv_acc, in C simulation and in the __SYNTHESIS__ branch, whose
+    exact ap_int widths carry the packed arithmetic (emulated as in test_synthesis_branches_compute_the_same)."""
+    from squeezeflow.compiler import golden
+    from squeezeflow.hw import spec
+
+    rng = np.random.default_rng(17)
+    cases = [_mvau_case(rng, *mapping) for mapping in MVAU_MAPPINGS]
+    calls = "".join(f"    run<{n}>({i}, {n}_x, {n}_weights, {n}_bias, {n}_mult, {n}_shift);\n"
+                    for i, (n, *_) in enumerate(cases))
+    (tmp_path / "mvau.cpp").write_text(MVAU_HARNESS + "".join(c[1] for c in cases) +
+                                       f"int main() {{\n{calls}    return 0;\n}}\n")
+    stub = tmp_path / "stub"
+    stub.mkdir()
+    ap_int = csim.ap_types_dir() / "ap_int.h"
+    (stub / "ap_int.h").write_text(f'#pragma once\n#undef __SYNTHESIS__\n#include "{ap_int}"\n#define __SYNTHESIS__ 1\n')
+    hls = Path(spec.__file__).resolve().parent / "hls"
+    for variant, flags in [("csim", []), ("synthesis", ["-D__SYNTHESIS__", "-I", str(stub)])]:
+        exe = tmp_path / variant
+        subprocess.run(["g++", "-std=c++14", "-O1", "-w", *flags, "-I", str(hls), "-isystem", str(csim.ap_types_dir()),
+                        str(tmp_path / "mvau.cpp"), "-o", str(exe)], check=True)
+        lines = subprocess.run([str(exe)], check=True, capture_output=True, text=True).stdout.split()
+        got = np.array(lines, dtype=np.int64).reshape(-1, 2)
+        for i, (name, _, x, weight, bias) in enumerate(cases):
+            layer = ir.Conv(name=name, inputs=["x"], out_shape=[len(bias), 1, MVAU_PIXELS], out_type=None)  # 1x1
+            want = golden.conv_acc(x, weight, bias, layer)[0, :, 0].T.reshape(-1)  # pixels, then channels
+            np.testing.assert_array_equal(got[got[:, 0] == i, 1], want, err_msg=f"{variant}: {name}")

@@ -158,24 +158,46 @@ def _maxpool(rng, i):
             {"x": _uniform(rng, 8, signed, (FRAMES, c, h, w))}, {})
 
 
+# sf_mvau cases: (kernel, pad, signed input, weight bits, spec.MAC_IMPLS entry, output bits): a 1x1 convolution on
+# unsigned (ReLU) activations and a padded 3x3 one on signed inputs, as conv1, between them every multiplier mapping.
+# 8-bit outputs hide most off-by-one errors of the accumulator in the rounding; "wide" outputs scale it up instead.
+MVAU_CASES = [([1, 1], [0, 0, 0, 0], False, 6, "dsp", 8), ([3, 3], [1, 1, 1, 1], True, 8, "lut", "wide"),
+              ([1, 1], [0, 0, 0, 0], False, 6, "dsp_packed", "wide"), ([3, 3], [1, 1, 1, 1], True, 6, "dsp_packed", 8)]
+
+
 def _mvau(rng, i):
-    # 0: a 1x1 convolution on unsigned (ReLU) activations; 1: a padded 3x3 one on signed inputs, as conv1
-    kernel, pad, signed, wbits = [([1, 1], [0, 0, 0, 0], False, 6), ([3, 3], [1, 1, 1, 1], True, 8)][i]
+    kernel, pad, signed, wbits, mac, out_bits = MVAU_CASES[i]
     c, o, h, w = (int(v) for v in rng.integers([2, 2, 2, 2], [9, 9, 5, 5]))
     fan_in = c * kernel[0] * kernel[1]
-    simd, pe = _divisor(rng, c), _divisor(rng, o)
+    simd = _divisor(rng, c)
+    if mac == "dsp_packed":  # output channels in pairs
+        o = 2 * (o // 2)
+        pe = 2 * _divisor(rng, o // 2, at_most=4)
+    else:
+        pe = _divisor(rng, o)
     weight = _uniform(rng, wbits, True, (o, c, *kernel))
+    # The extremes: a quarter of the weights at the most negative value (which packs into the widest operand) and
+    # the first pixel of each frame at the input's extreme, so that products reach their full range.
+    weight[rng.random(weight.shape) < 0.25] = -(1 << (wbits - 1))
+    x = _uniform(rng, 8, signed, (FRAMES, c, h, w))
+    x[:, :, 0, 0] = -128 if signed else 255
     bias = rng.integers(-(1 << 12), 1 << 12, size=o)
     acc_bits = (fan_in * (1 << (wbits - 1)) * (1 << 8) + (1 << 12)).bit_length() + 1
-    params, tables = _requant(rng, o, fan_in.bit_length() // 2 + wbits + 6, 8, signed_out=False)  # ~ |acc|
+    if out_bits == "wide":  # most channels' multipliers scale by 2 to 32, which never clamps
+        out_bits = acc_bits + 6
+        params, tables = _requant(rng, o, acc_bits + 2, out_bits, signed_out=True)
+    else:
+        params, tables = _requant(rng, o, fan_in.bit_length() // 2 + wbits + 6, 8, signed_out=False)  # ~ |acc|
     shift_max = int(tables["shift"].max())
     params.update(SIMD=simd, PE=pe, SF=fan_in // simd, NF=o // pe, IN_BITS=8, IN_SIGNED=int(signed), W_BITS=wbits,
-                  OUT_BITS=8, ACC_BITS=acc_bits, PRODUCT_BITS=max(acc_bits + MULT_BITS + 1, shift_max + 2))
+                  OUT_BITS=out_bits, ACC_BITS=acc_bits, PRODUCT_BITS=max(acc_bits + MULT_BITS + 1, shift_max + 2),
+                  MAC=spec.MAC_IMPLS.index(mac), PACK_SHIFT=spec.pack_shift(8, signed, wbits, simd),
+                  WEIGHT_STORAGE=i % 3)  # each storage branch (simulators ignore the ram_style itself)
     pad_value = int(_uniform(rng, 8, signed, ()))
     weights, param_image = emit_rtl.mvau_memories(weight, bias, tables["mult"], tables["shift"], simd, pe, wbits,
                                                   acc_bits, params["SHIFT_BITS"])
     return ({"params": params, "stride": [1, 1], "pad": pad, "out_hw": [h, w], "pad_value": pad_value},
-            {"x": _uniform(rng, 8, signed, (FRAMES, c, h, w)), "weight": weight, "bias": bias, **tables},
+            {"x": x, "weight": weight, "bias": bias, **tables},
             {"WEIGHT_FILE": weights, "PARAM_FILE": param_image})
 
 
@@ -199,7 +221,7 @@ def _axis_out(rng, i):
 CASES = {"fifo": _fifo, "duplicate": _duplicate, "regroup": _regroup, "concat": _concat, "requant": _requant_case,
          "add": _add, "gap": _gap, "window": _window, "maxpool": _maxpool, "mvau": _mvau, "axis_in": _axis_in,
          "axis_out": _axis_out}
-CASES_PER_KERNEL = {"window": 3}
+CASES_PER_KERNEL = {"window": 3, "mvau": len(MVAU_CASES)}
 
 
 @pytest.fixture

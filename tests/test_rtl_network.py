@@ -57,3 +57,29 @@ def test_emission_is_deterministic(compiled, tmp_path):
     files = sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*") if p.is_file())
     assert files == sorted(p.relative_to(tmp_path / "b") for p in (tmp_path / "b").rglob("*") if p.is_file())
     assert all((tmp_path / "a" / f).read_bytes() == (tmp_path / "b" / f).read_bytes() for f in files)
+
+
+def test_each_layer_on_its_own_runs_near_its_busiest_kernel(small, capsys):
+    """`rtlsim --per-layer`: every layer (and the AXI converters "input" and "output") driven alone at full rate. Its
+    frame interval is at least its busiest kernel's cycles per frame (a kernel moves at most one word per port per
+    cycle; an MVAU spends one per weight tile) and well under twice that."""
+    from squeezeflow.compiler.emit_hls import build_graph
+    from squeezeflow.compiler.golden_cli import load_build
+
+    busiest = {}
+    for p in build_graph(*load_build(small)).processes:
+        cfg = emit_rtl.ints(p)
+        words = [s.words for s in p.inputs + p.outputs]
+        if p.kernel == "mvau":
+            words.append(cfg["PIXELS"] * cfg["NF"] * cfg["SF"])
+        busiest[p.owner] = max(busiest.get(p.owner, 0), *words)
+    layers = rtlsim.layer_cycles(small)
+    assert list(layers) == list(busiest)
+    for name, r in layers.items():
+        assert r["ideal_cycles"] == busiest[name], name
+        assert busiest[name] <= r["interval_cycles"] < 2 * busiest[name], (name, r)
+        assert r["latency_cycles"] > 0, (name, r)
+    assert cli.main(["rtlsim", str(small), "--per-layer", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["layers"] == layers
+    assert cli.main(["rtlsim", str(small)]) == 2  # neither --images nor --per-layer
+    assert "--images" in capsys.readouterr().err

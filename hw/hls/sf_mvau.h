@@ -13,14 +13,104 @@
 // as a BRAM port is (72 bits at most), so every PE x bank memory maps onto plain ROM columns. `weights` is the
 // weight source: anything indexable as [pe][bank][t] (an on-chip ROM now; a FIFO-fed buffer filled from DDR is
 // the seam for layers that do not fit on chip).
+// Multipliers (L::MAC, an index into hw/spec.py MAC_IMPLS): 0 "dsp", one DSP multiplier per product; 1 "dsp_packed",
+// PE rows 2i and 2i+1 share one DSP multiplier per SIMD lane, x * (w[2i+1] * 2**PACK_SHIFT + w[2i]), the lanes'
+// packed products summed and split into the two dot products once per tile (PE even, PACK_SHIFT = spec.pack_shift);
+// 2 "lut", multipliers in the fabric. The arithmetic is the same integers in every mode.
 // L: in_t, in_word, out_t, out_word, w_t, acc_t, SIMD, PE, SF, NF, PIXELS, BANKS, BANK_LANES, BANK_BITS,
-//    ACC_BITS, MULT_BITS, SHIFT_BITS, PRODUCT_BITS, ZP, LO, HI, NAME (the layer, for csim's width check).
+//    ACC_BITS, MULT_BITS, SHIFT_BITS, PRODUCT_BITS, ZP, LO, HI, MAC, PACK_SHIFT, NAME (the layer, for csim's width
+//    check).
 #ifndef SF_MVAU_H
 #define SF_MVAU_H
 
 #include "sf_common.h"
 
 namespace sf {
+
+// w * x in a DSP slice.
+template <class P, class W, class X>
+inline P mul_dsp(W w, X x) {
+#pragma HLS INLINE
+    const P p = w * x;
+#pragma HLS BIND_OP variable=p op=mul impl=dsp
+    return p;
+}
+
+// w * x in LUTs.
+template <class P, class W, class X>
+inline P mul_fabric(W w, X x) {
+#pragma HLS INLINE
+    const P p = w * x;
+#pragma HLS BIND_OP variable=p op=mul impl=fabric
+    return p;
+}
+
+// The dot products of tile t (one per PE row) with the input lanes xs, the multiplications mapped as L::MAC says:
+// "dsp" and "lut" here, "dsp_packed" below.
+template <class L, int MAC = L::MAC>
+struct tile_dots {
+    typedef typename num<typename L::acc_t>::type acc_t;
+    typedef typename num<typename L::in_t>::type x_t;
+    // B + W bits hold an unsigned B-bit activation's products too: (2**B - 1) * -2**(W-1) > -2**(B+W-1)
+    typedef typename num<ap_int<L::in_t::width + L::w_t::width> >::type product_t;
+
+    template <class WEIGHTS>
+    static void run(const WEIGHTS& weights, int t, const x_t (&xs)[L::SIMD], acc_t (&dots)[L::PE]) {
+#pragma HLS INLINE
+        for (int pe = 0; pe < L::PE; pe++) {
+#pragma HLS UNROLL
+            acc_t dot = 0;
+            for (int b = 0; b < L::BANKS; b++) {
+#pragma HLS UNROLL
+                const rom_uint<L::BANK_BITS> w = weights[pe][b][t];
+                for (int l = 0; l < L::BANK_LANES; l++) {
+#pragma HLS UNROLL
+                    const typename num<typename L::w_t>::type wl = get_lane<typename L::w_t>(w, l);
+                    const x_t x = xs[b * L::BANK_LANES + l];
+                    dot += MAC == 2 ? mul_fabric<product_t>(wl, x) : mul_dsp<product_t>(wl, x);
+                }
+            }
+            dots[pe] = dot;
+        }
+    }
+};
+
+template <class L>
+struct tile_dots<L, 1> {
+    static_assert(L::PE % 2 == 0, "dsp_packed pairs PE rows 2i and 2i+1");
+    typedef typename num<typename L::acc_t>::type acc_t;
+    typedef typename num<typename L::in_t>::type x_t;
+    static const int P = L::PACK_SHIFT;
+    // A bit more than the two fields: w[2i+1] = -2**(W-1) with w[2i] < 0 lies just below the range of P + W bits.
+    typedef typename num<ap_int<P + L::w_t::width + 1> >::type packed_t;
+    // Any sum of packed products, a single one included, is a pair of dot products that fit their P-bit fields
+    // (spec.pack_shift): 2 * P bits hold it exactly, the multiplier's truncated result included.
+    typedef typename num<ap_int<2 * P> >::type sum_t;
+
+    template <class WEIGHTS>
+    static void run(const WEIGHTS& weights, int t, const x_t (&xs)[L::SIMD], acc_t (&dots)[L::PE]) {
+#pragma HLS INLINE
+        for (int i = 0; i < L::PE / 2; i++) {
+#pragma HLS UNROLL
+            sum_t sum = 0;
+            for (int b = 0; b < L::BANKS; b++) {
+#pragma HLS UNROLL
+                const rom_uint<L::BANK_BITS> lo_word = weights[2 * i][b][t], hi_word = weights[2 * i + 1][b][t];
+                for (int l = 0; l < L::BANK_LANES; l++) {
+#pragma HLS UNROLL
+                    // a multiplication by 2**P, not a shift: left shifts of negative native integers are undefined
+                    const packed_t w = packed_t(get_lane<typename L::w_t>(hi_word, l)) * (packed_t(1) << P) +
+                                       get_lane<typename L::w_t>(lo_word, l);
+                    sum += mul_dsp<sum_t>(w, xs[b * L::BANK_LANES + l]);
+                }
+            }
+            const sum_t half = sum_t(1) << (P - 1);
+            const sum_t low = ((sum & (2 * half - 1)) ^ half) - half;  // the low P bits, sign-extended
+            dots[2 * i] = low;
+            dots[2 * i + 1] = (sum - low) >> P;
+        }
+    }
+};
 
 template <class L, class IN, class OUT, class WEIGHTS>
 void mvau(IN& in, OUT& out, const WEIGHTS& weights, const rom_int<L::ACC_BITS> bias[L::PE][L::NF],
@@ -40,19 +130,14 @@ void mvau(IN& in, OUT& out, const WEIGHTS& weights, const rom_int<L::ACC_BITS> b
         typename num<typename L::in_t>::type xs[L::SIMD];
 #pragma HLS ARRAY_PARTITION variable=xs complete
         unpack<typename L::in_t>(x, xs);
+        acc_t dots[L::PE];
+#pragma HLS ARRAY_PARTITION variable=dots complete
+        tile_dots<L>::run(weights, nf * L::SF + sf, xs, dots);
         typename num<typename L::out_t>::type ys[L::PE];
 #pragma HLS ARRAY_PARTITION variable=ys complete
         for (int pe = 0; pe < L::PE; pe++) {
 #pragma HLS UNROLL
-            acc_t a = sf == 0 ? acc_t(bias[pe][nf]) : acc[pe];
-            for (int b = 0; b < L::BANKS; b++) {
-#pragma HLS UNROLL
-                const rom_uint<L::BANK_BITS> w = weights[pe][b][nf * L::SF + sf];
-                for (int l = 0; l < L::BANK_LANES; l++) {
-#pragma HLS UNROLL
-                    a += get_lane<typename L::w_t>(w, l) * xs[b * L::BANK_LANES + l];
-                }
-            }
+            const acc_t a = (sf == 0 ? acc_t(bias[pe][nf]) : acc[pe]) + dots[pe];
             acc[pe] = a;
             if (sf == L::SF - 1) {
                 SF_CHECK_FITS(a, L::ACC_BITS, L::NAME);

@@ -20,6 +20,12 @@
 // Pipeline: read (weights, parameters, replay buffer) -> dot products -> accumulate -> requant product -> round and
 // clamp into the output register. One enable stalls every stage while the output register is full: II = 1 whenever
 // the consumer keeps up, and no word is lost under any backpressure.
+// Multipliers (MAC, an index into hw/spec.py MAC_IMPLS): 0 "dsp", one multiplier per product; 1 "dsp_packed", PE
+// rows 2i and 2i+1 share one multiplier per SIMD lane, x * (w[2i+1] * 2**PACK_SHIFT + w[2i]), the lanes' packed
+// products summed and split into the two dot products once per tile (PE even, PACK_SHIFT = spec.pack_shift); 2 "lut",
+// shift-and-add in logic, no multiplier cell. The weight memory's ram_style follows WEIGHT_STORAGE (an index into
+// compiler/plan.py WEIGHT_STORAGES: 0 block RAM, 1 distributed RAM). Not UltraRAM: it has no initial contents
+// in a bitstream, so weights there would need a loader.
 module sf_mvau #(
     parameter integer SIMD = 1,
     parameter integer PE = 1,
@@ -36,6 +42,9 @@ module sf_mvau #(
     parameter integer ZP = 0,
     parameter integer LO = 0,
     parameter integer HI = 255,
+    parameter integer MAC = 0,
+    parameter integer PACK_SHIFT = 0,
+    parameter integer WEIGHT_STORAGE = 0,
     parameter WEIGHT_FILE = "weights.hex",
     parameter PARAM_FILE = "params.hex"
 ) (
@@ -56,13 +65,9 @@ module sf_mvau #(
     localparam integer SW = SF > 1 ? $clog2(SF) : 1;
     localparam integer NW = NF > 1 ? $clog2(NF) : 1;
 
-    reg [WW-1:0] weights[0:TILES-1];
     reg [PE*FW-1:0] params[0:NF-1];
     reg [XW-1:0] vector[0:SF-1];  // the pixel's input words, replayed for nf > 0
-    initial begin
-        $readmemh(WEIGHT_FILE, weights);
-        $readmemh(PARAM_FILE, params);
-    end
+    initial $readmemh(PARAM_FILE, params);
 
     wire en = !out_tvalid || out_tready;
     reg [SW-1:0] sf;
@@ -77,10 +82,22 @@ module sf_mvau #(
     reg [WW-1:0] w1;
     reg [PE*FW-1:0] p1;
     wire [XW-1:0] x1 = fresh1 ? xin1 : xbuf1;
+    // One branch per style, as not every tool evaluates a parameter inside an attribute. Vivado documents rom_style
+    // for ROMs and ram_style for RAMs; yosys reads ram_style first.
+    generate
+        if (WEIGHT_STORAGE == 1) begin : g_lutram
+            (* ram_style = "distributed", rom_style = "distributed" *) reg [WW-1:0] weights[0:TILES-1];
+            initial $readmemh(WEIGHT_FILE, weights);
+            always @(posedge ap_clk) if (en) w1 <= weights[t];
+        end else begin : g_bram
+            (* ram_style = "block", rom_style = "block" *) reg [WW-1:0] weights[0:TILES-1];
+            initial $readmemh(WEIGHT_FILE, weights);
+            always @(posedge ap_clk) if (en) w1 <= weights[t];
+        end
+    endgenerate
     always @(posedge ap_clk) begin
         if (fire && nf == 0) vector[sf] <= in_tdata;
         if (en) begin
-            w1 <= weights[t];
             p1 <= params[nf];
             xbuf1 <= vector[sf];
             xin1 <= in_tdata;
@@ -122,24 +139,73 @@ module sf_mvau #(
         end
     end
 
+    // Stage 2: the tile's dot products, output channel g's in dots[g*ACC_BITS +: ACC_BITS].
+    wire [PE*ACC_BITS-1:0] dots;
     genvar g;
     generate
-        for (g = 0; g < PE; g = g + 1) begin : g_pe
-            // Stage 2: the tile's dot product for this output channel.
-            reg signed [ACC_BITS-1:0] dot, d2, acc;
-            reg signed [IN_BITS:0] xe;
-            reg signed [W_BITS-1:0] we;
-            reg signed [IN_BITS+W_BITS:0] product;
-            integer s;
-            always @* begin
-                dot = 0;
-                for (s = 0; s < SIMD; s = s + 1) begin
-                    xe = {IN_SIGNED != 0 && x1[s*IN_BITS+IN_BITS-1], x1[s*IN_BITS+:IN_BITS]};
-                    we = w1[(g*SIMD+s)*W_BITS+:W_BITS];
-                    product = xe * we;
-                    dot = dot + product;
+        if (MAC == 1) begin : g_packed
+            for (g = 0; g < PE / 2; g = g + 1) begin : g_pair
+                // A bit more than the two fields: w[2i+1] = -2**(W_BITS-1) with w[2i] < 0 lies just below the
+                // range of PACK_SHIFT + W_BITS bits.
+                reg signed [PACK_SHIFT+W_BITS:0] wpair;
+                // Any sum of packed products, a single one included, is a pair of dot products that fit their
+                // PACK_SHIFT-bit fields (spec.pack_shift): 2 * PACK_SHIFT bits hold it exactly, the multiplier's
+                // truncated result included.
+                reg signed [2*PACK_SHIFT-1:0] product, sum;
+                reg signed [IN_BITS:0] xe;
+                reg signed [W_BITS-1:0] wlo, whi;
+                integer s;
+                always @* begin
+                    sum = 0;
+                    for (s = 0; s < SIMD; s = s + 1) begin
+                        xe = {IN_SIGNED != 0 && x1[s*IN_BITS+IN_BITS-1], x1[s*IN_BITS+:IN_BITS]};
+                        wlo = w1[(2*g*SIMD+s)*W_BITS+:W_BITS];
+                        whi = w1[((2*g+1)*SIMD+s)*W_BITS+:W_BITS];
+                        wpair = (whi <<< PACK_SHIFT) + wlo;
+                        product = xe * wpair;
+                        sum = sum + product;
+                    end
                 end
+                wire signed [PACK_SHIFT-1:0] lo = sum[PACK_SHIFT-1:0];
+                // sum = hi * 2**PACK_SHIFT + lo: its upper field is hi less the borrow of a negative lo (what
+                // (sum - lo) >>> PACK_SHIFT computes, without a 2 * PACK_SHIFT-bit subtractor).
+                wire signed [PACK_SHIFT-1:0] hi = sum[2*PACK_SHIFT-1:PACK_SHIFT] + lo[PACK_SHIFT-1];
+                assign dots[2*g*ACC_BITS+:ACC_BITS] = lo;
+                assign dots[(2*g+1)*ACC_BITS+:ACC_BITS] = hi;
             end
+        end else begin : g_single
+            for (g = 0; g < PE; g = g + 1) begin : g_row
+                reg signed [ACC_BITS-1:0] dot;
+                reg signed [IN_BITS:0] xe, partial;
+                reg signed [W_BITS-1:0] we;
+                reg signed [IN_BITS+W_BITS:0] product;
+                integer s, k;
+                always @* begin
+                    dot = 0;
+                    for (s = 0; s < SIMD; s = s + 1) begin
+                        xe = {IN_SIGNED != 0 && x1[s*IN_BITS+IN_BITS-1], x1[s*IN_BITS+:IN_BITS]};
+                        we = w1[(g*SIMD+s)*W_BITS+:W_BITS];
+                        if (MAC == 2) begin
+                            // Two's complement: the sign bit weighs -2**(W_BITS-1), so its partial product is
+                            // subtracted. No * here, so synthesis infers no multiplier.
+                            product = 0;
+                            for (k = 0; k < W_BITS; k = k + 1) begin
+                                partial = we[k] ? xe : 0;
+                                if (k == W_BITS - 1) product = product - (partial <<< k);
+                                else product = product + (partial <<< k);
+                            end
+                        end else begin
+                            product = xe * we;
+                        end
+                        dot = dot + product;
+                    end
+                end
+                assign dots[g*ACC_BITS+:ACC_BITS] = dot;
+            end
+        end
+
+        for (g = 0; g < PE; g = g + 1) begin : g_pe
+            reg signed [ACC_BITS-1:0] d2, acc;
             // Stage 3: accumulate, from the bias at the first tile. Stage 4: the requant product.
             wire signed [ACC_BITS-1:0] bias = p2[g*FW+:ACC_BITS];
             wire [MULT_BITS-1:0] mult = p3[g*FW+ACC_BITS+:MULT_BITS];
@@ -147,7 +213,7 @@ module sf_mvau #(
             reg [SHIFT_BITS-1:0] shift4;
             always @(posedge ap_clk) begin
                 if (en) begin
-                    d2 <= dot;
+                    d2 <= dots[g*ACC_BITS+:ACC_BITS];
                     if (v2) acc <= (first2 ? bias : acc) + d2;
                     product4 <= acc * $signed({1'b0, mult});
                     shift4 <= p3[g*FW+ACC_BITS+MULT_BITS+:SHIFT_BITS];

@@ -1,0 +1,157 @@
+"""Performance and resource estimate of a folded network on a board: what report.json / report.html show.
+
+Built from the dataflow graph both back ends instantiate (emit_hls.build_graph): every process gets its cycles per
+frame (perf.py) and its resources (kernel_costs.py), every stream its FIFO. A layer's row gathers the processes it
+owns and the FIFOs it reads from. The frame interval is the slowest process's cycles (the FIFOs are sized so that
+the pipeline reaches it: fifo.py); the latency adds, along the longest path, the share of a frame each process reads
+before it writes (window leads, an MVAU's input vector, the global pool's whole frame) at the pipeline's pace.
+The roofline is what the board's DSPs could do at best: DSPs x clock x MACs per DSP per cycle (2 where two
+products pack into one DSP, else 1) / MACs per frame.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from squeezeflow.hw import spec
+
+from . import ir, kernel_costs, perf
+from .boards import Board
+
+RESOURCES = ("lut", "lutram", "ff", "dsp", "bram36", "uram")
+
+
+def _cost_dict(cost) -> dict[str, float]:
+    return {r: round(float(getattr(cost, r)), 1) for r in RESOURCES}
+
+
+def _sum(costs) -> dict[str, float]:
+    return {r: round(sum(c[r] for c in costs), 1) for r in RESOURCES}
+
+
+@dataclass
+class LayerRow:
+    name: str
+    kind: str
+    macs: int
+    cycles: int
+    share: float  # of the frame interval
+    resources: dict[str, float]
+    processes: list[dict]
+    simd: int | None = None
+    pe: int | None = None
+    mac: str | None = None
+    weight_storage: str | None = None
+    weight_kbit: float | None = None
+
+
+@dataclass
+class Estimate:
+    board: str
+    part: str
+    clock_mhz: float
+    interval_cycles: int
+    latency_cycles: int
+    macs_per_frame: int
+    mac_lanes: int
+    total: dict[str, float]
+    capacity: dict[str, float]
+    utilization: dict[str, float]
+    roofline: dict
+    bottleneck: str
+    layers: list[LayerRow] = field(default_factory=list)
+    fifos: list[dict] = field(default_factory=list)
+
+    @property
+    def fps(self) -> float:
+        return self.clock_mhz * 1e6 / self.interval_cycles
+
+    @property
+    def latency_ms(self) -> float:
+        return self.latency_cycles / (self.clock_mhz * 1e3)
+
+    def to_dict(self) -> dict:
+        return {"board": self.board, "part": self.part, "clock_mhz": self.clock_mhz, "fps": round(self.fps, 2),
+                "latency_ms": round(self.latency_ms, 4), "interval_cycles": self.interval_cycles,
+                "latency_cycles": self.latency_cycles, "bottleneck": self.bottleneck,
+                "macs_per_frame": self.macs_per_frame, "mac_lanes": self.mac_lanes, "resources": self.total,
+                "capacity": self.capacity, "utilization": {r: round(u, 4) for r, u in self.utilization.items()},
+                "roofline": self.roofline, "layers": [vars(row) for row in self.layers], "fifos": self.fifos}
+
+
+def process_cost(net: ir.Network, p) -> kernel_costs.Cost:
+    from .emit_rtl import kernel_params
+
+    params = kernel_params(net, p)
+    if p.kernel == "mvau":
+        layer = net.layer(p.owner)
+        return kernel_costs.mvau_cost(params["SIMD"], params["PE"], params["SF"], params["NF"], params["IN_BITS"],
+                                      params["W_BITS"], params["ACC_BITS"], layer.mac, layer.weight_storage)
+    return kernel_costs.kernel_cost(p.kernel, params)
+
+
+def estimate(net: ir.Network, arrays, board: Board, clock_mhz: float) -> Estimate:
+    from .emit_hls import build_graph
+
+    graph = build_graph(net, arrays, weights=False)
+    cycles = {p.name: perf.kernel_cycles(p.kernel, p.ints) for p in graph.processes}
+    interval = max(cycles.values())
+    costs = {p.name: _cost_dict(process_cost(net, p)) for p in graph.processes}
+    fifos, fifo_of = [], {}
+    for s in graph.streams:
+        width = s.lanes * s.bits
+        cost = _cost_dict(kernel_costs.fifo_cost(width, s.depth))
+        fifo_of[id(s)] = cost
+        fifos.append({"stream": s.name, "width": width, "depth": s.depth, "resources": cost})
+
+    # Latency: when each process writes its first word, in topological order (processes are built in it).
+    first_out: dict[str, float] = {}
+    producer_of = {id(s): p for p in graph.processes for s in p.outputs}
+    for p in graph.processes:
+        start = max((first_out[producer_of[id(s)].name] for s in p.inputs), default=0.0)
+        share = perf.fill_cycles(p.kernel, p.ints) / max(1, cycles[p.name])
+        first_out[p.name] = start + share * interval
+    latency = int(max(first_out.values()) + interval)
+
+    rows = []
+    for layer in [None, *net.layers, "output"]:
+        owner = ir.NETWORK_INPUT if layer is None else "output" if layer == "output" else layer.name
+        procs = [p for p in graph.processes if p.owner == owner]
+        if not procs:
+            continue
+        fifo_costs = [fifo_of[id(s)] for p in procs for s in p.inputs]
+        resources = _sum([costs[p.name] for p in procs] + fifo_costs)
+        row_cycles = max(cycles[p.name] for p in procs)
+        row = LayerRow(name=owner, kind=getattr(layer, "kind", "port"), macs=0, cycles=row_cycles,
+                       share=round(row_cycles / interval, 4), resources=resources,
+                       processes=[{"name": p.name, "kernel": p.kernel, "cycles": cycles[p.name],
+                                   "resources": costs[p.name]} for p in procs])
+        if isinstance(layer, ir.Conv):
+            row.macs = layer.macs
+            row.simd, row.pe, row.mac, row.weight_storage = layer.simd, layer.pe, layer.mac, layer.weight_storage
+            row.weight_kbit = round(layer.out_shape[0] * layer.fan_in * layer.weight_bits / 1000, 1)
+        rows.append(row)
+    total = _sum([r.resources for r in rows])
+    cap = {"lut": board.lut, "lutram": board.lutram, "ff": board.ff, "dsp": board.dsp, "bram36": board.bram36,
+           "uram": board.uram}
+    used = dict(total, lut=total["lut"] + total["lutram"])  # memory LUTs are LUTs
+    util = {r: (used[r] / cap[r] if cap[r] else (float("inf") if used[r] else 0.0)) for r in RESOURCES}
+    convs = [layer for layer in net.layers if isinstance(layer, ir.Conv)]
+    macs = sum(layer.macs for layer in convs)
+    per_dsp = 2 if any(layer.mac == "dsp_packed" for layer in convs) or _packable(net, board) else 1
+    roof_fps = board.dsp * clock_mhz * 1e6 * per_dsp / macs
+    fps = clock_mhz * 1e6 / interval
+    bottleneck = max(rows, key=lambda r: r.cycles).name
+    return Estimate(board=board.name, part=board.part, clock_mhz=clock_mhz, interval_cycles=interval,
+                    latency_cycles=latency, macs_per_frame=macs,
+                    mac_lanes=sum(layer.simd * layer.pe for layer in convs), total=total, capacity=cap,
+                    utilization=util, bottleneck=bottleneck,
+                    roofline={"dsp": board.dsp, "macs_per_dsp_cycle": per_dsp, "fps": round(roof_fps, 1),
+                              "fraction": round(fps / roof_fps, 4)},
+                    layers=rows, fifos=fifos)
+
+
+def _packable(net: ir.Network, board: Board) -> bool:
+    """Whether the convolutions' operand widths allow two products per DSP (at SIMD 1)."""
+    return all(spec.packs(net.type_of(layer.inputs[0]).bits, net.type_of(layer.inputs[0]).signed,
+                          layer.weight_bits, 1, board.dsp_type)
+               for layer in net.layers if isinstance(layer, ir.Conv))

@@ -1,0 +1,102 @@
+"""FIFO sizing: the depth of every stream of the dataflow graph (emit_hls.build_graph calls `size`).
+
+Four rules, the larger depth wins:
+
+Deadlock. Where a stream forks (duplicator) and the branches meet again (SqueezeNet: squeeze -> expand1x1 and,
+through a window generator, expand3x3 -> concat; a Fire input -> squeeze ... concat and the bypass -> add), the join
+reads the branches pixel by pixel, in step, while the branch with a window generator has read ahead of its output by
+the window's lead (emit_hls.window_lead: about one image row). The other branch must hold what the fork sent
+meanwhile, so its first stream gets (lead difference + JOIN_SLACK_PIXELS) pixels' worth of words, and a join's
+inputs hold a pixel's words each. Paths between a fork and its join keep the resolution, as in every Fire module.
+C simulation replays each frame at these depths and fails on a deadlock (hw/hls/sf_stream.h), and so does RTL
+simulation, so a wrong rule cannot go unnoticed.
+
+Throughput. In a balanced pipeline every kernel is busy nearly all the time, so a pause that a FIFO does not absorb
+is lost for good. Kernels pause in two ways: an MVAU with NF > 1 reads a pixel's input vector in a burst and then
+replays it for NF - 1 folds, and a window generator stops issuing between output rows while it reads the next rows
+(perf.window_schedule: row_gap). A stream therefore holds a pixel's words plus MIN_DEPTH (its consumer can take a
+whole vector while its producer keeps going), plus what its consumer takes, at the pipeline's pace (the slowest
+kernel's cycles per frame), during its producer's longest pause.
+
+Frame edges. A window generator reads no further than the window after the current one needs and starts the next
+frame only once this one is out (hw/rtl/sf_window.v), so it reads nothing while it writes its last rows and then
+the input of its first window (perf.window_schedule: lead_words, about a row) before writing again. Its input
+stream holds that and a pixel more, so that its producer keeps going across the frame boundary. Without it a producer with little slack falls behind once per
+frame: 2.5% of the interval on SqueezeNet 1.1 at 64x64.
+
+Row bursts. A window of row stride SH > 1 fed at the pipeline's pace emits an output row only while the last input
+row it needs arrives, 1/SH of the time, and nothing while the other SH - 1 rows arrive; a consumer that works at
+the pipeline's pace takes 1/SH of the row meanwhile. The first stream that reaches such a consumer (the window's
+output, or the max pool's when a max pool follows, which keeps pace with the window) holds the rest: (SH - 1) / SH
+of an output row. Without it the window stalls on its output, stops reading, and stalls the pipeline before it:
+measured on SqueezeNet 1.1 224x224 (ZCU104 plan), the pipeline ran 19% over its slowest kernel.
+"""
+from __future__ import annotations
+
+import math
+
+from . import perf
+
+MIN_DEPTH = 2
+JOIN_SLACK_PIXELS = 2
+
+
+def _forks(s, memo: dict) -> dict:
+    """For every duplicator upstream of stream `s`: (its output on the way to `s`, the largest lead in between)."""
+    if s not in memo:
+        p = s.producer
+        found = {p: (s, 0)} if p.kernel == "duplicate" else {}
+        for upstream in p.inputs:
+            for fork, (branch, lead) in _forks(upstream, memo).items():
+                if fork not in found or lead + p.lead > found[fork][1]:
+                    found[fork] = (branch, lead + p.lead)
+        memo[s] = found
+    return memo[s]
+
+
+def _deadlock_depths(graph) -> None:
+    memo: dict = {}
+    for join in graph.processes:
+        if join.kernel not in ("concat", "add"):
+            continue
+        for s in join.inputs:
+            s.depth = max(s.depth, s.pixel_words)
+        a, b = (_forks(s, memo) for s in join.inputs)
+        common = [f for f in a if f in b and a[f][0] is not b[f][0]]
+        if not common:
+            continue
+        fork = min(common, key=lambda f: max(a[f][1], b[f][1]))  # the nearest one
+        (branch_a, lead_a), (branch_b, lead_b) = a[fork], b[fork]
+        short, skew = (branch_a, lead_b - lead_a) if lead_a < lead_b else (branch_b, lead_a - lead_b)
+        if skew:
+            short.depth = max(short.depth, (skew + JOIN_SLACK_PIXELS) * short.pixel_words)
+
+
+def size(graph) -> None:
+    """Set the depth of every stream of `graph` (emit_hls.Graph) by the rules of the module docstring."""
+    interval = max(perf.kernel_cycles(p.kernel, p.ints) for p in graph.processes)
+    consumers = {id(s): p for p in graph.processes for s in p.inputs}
+    for s in graph.streams:
+        s.depth = MIN_DEPTH + s.pixel_words
+        producer = s.producer
+        if producer.kernel == "window" and id(s) in consumers:
+            pause = perf.window_schedule(producer.ints).row_gap
+            s.depth += math.ceil(pause * s.words / interval)
+    for p in graph.processes:
+        if p.kernel == "window":
+            s = p.inputs[0]
+            s.depth = max(s.depth, MIN_DEPTH + perf.window_schedule(p.ints).lead_words + s.pixel_words)
+        if p.kernel == "window" and p.ints["SH"] > 1:
+            s = _row_burst_stream(p, consumers)
+            if s is not None:
+                s.depth += math.ceil((p.ints["SH"] - 1) / p.ints["SH"] * p.ints["WO"]) * s.pixel_words
+    _deadlock_depths(graph)
+
+
+def _row_burst_stream(window, consumers):
+    """The stream that absorbs a strided window's row bursts: its output, or a max pool's after it."""
+    s = window.outputs[0]
+    consumer = consumers.get(id(s))
+    if consumer is not None and consumer.kernel == "maxpool":
+        s = consumer.outputs[0]
+    return s

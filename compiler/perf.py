@@ -1,0 +1,86 @@
+"""Cycle model of the dataflow kernels: cycles per frame of every process, from its loop structure.
+
+Every kernel moves at most one word per port per cycle (II = 1, hw/hls and hw/rtl alike), so a process that is never
+starved nor blocked ("free-running") needs, per frame, the word count of its busiest port plus what its schedule
+adds: the MVAU's NF * SF tiles per pixel, the window generator's wait for input rows, the global pool's output
+phase. `kernel_cycles` gives that figure; the network's frame interval is the largest one once the FIFOs decouple
+the kernels (compiler/fifo.py sizes them for it), and the planner (compiler/plan.py) balances the pipeline on it.
+`squeezeflow rtlsim --per-layer` measures the same figures in Verilator, so the model is checked against them.
+
+The window generator (sf_window.h / sf_window.v) reads one input word and issues one window word per cycle, but may
+read only as far as the window after the current one needs. Per output row, the first window waits for the input
+between the previous row's last window and its own bottom-right corner; the reads overlap the previous row's last
+window only (KH * KW * CG cycles). A frame starts with the whole lead (the first window's input), because the next
+frame is read only after every window of the current one has gone out.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+PIPELINE_FILL = {"mvau": 5, "requant": 3, "add": 3}  # register stages between input and output (the RTL twins)
+
+
+@dataclass(frozen=True)
+class WindowSchedule:
+    cycles: int  # per frame, free-running
+    lead_words: int  # input words read before the frame's first window word can go out
+    row_gap: int  # the longest pause of the output between two output rows, in cycles
+
+
+def _clamp(v: int, hi: int) -> int:
+    return v if v < hi else hi
+
+
+def window_schedule(c: dict) -> WindowSchedule:
+    """The free-running schedule of sf::window with configuration `c` (H W CG KH KW SH SW PT PL HO WO)."""
+    h, w, cg, kh, kw = c["H"], c["W"], c["CG"], c["KH"], c["KW"]
+    sh, sw, pt, pl, ho, wo = c["SH"], c["SW"], c["PT"], c["PL"], c["HO"], c["WO"]
+    window = kh * kw * cg
+
+    def need(oy: int, ox: int) -> int:  # input pixels (row-major) read before window (oy, ox) can issue
+        return _clamp(oy * sh - pt + kh - 1, h - 1) * w + _clamp(ox * sw - pl + kw - 1, w - 1) + 1
+
+    lead = need(0, 0)
+    cycles, gap = lead * cg + ho * wo * window, 0
+    for oy in range(1, ho):
+        # Reads for row oy's first window start when row oy - 1's last window starts issuing.
+        stall = max(0, (need(oy, 0) - need(oy - 1, wo - 1)) * cg - window)
+        cycles += stall
+        gap = max(gap, stall)
+    return WindowSchedule(cycles, lead * cg, gap)
+
+
+def kernel_cycles(kernel: str, c: dict) -> int:
+    """Free-running cycles per frame of one process: kernel name and integer configuration (emit_hls Process)."""
+    if kernel == "window":
+        return window_schedule(c).cycles
+    if kernel == "mvau":
+        return c["PIXELS"] * c["NF"] * c["SF"]
+    if kernel == "maxpool":
+        return c["PIXELS"] * c["K"] * c["CG"]
+    if kernel == "regroup":
+        return max(c["IN_WORDS"], c["IN_WORDS"] * c["IN_LANES"] // c["OUT_LANES"])
+    if kernel in ("requant", "add", "duplicate"):
+        return c["WORDS"]
+    if kernel == "gap":
+        return (c["PIXELS"] + 1) * c["CG"]  # the sums go out before the next frame is read
+    if kernel == "concat":
+        return c["PIXELS"] * (c["CGA"] + c["CGB"])
+    if kernel == "axis_in":
+        return max(c["WORDS"], -(-c["WORDS"] * c["LANES"] * c["VALUE_BITS"] // c["AXI_BITS"]))
+    if kernel == "axis_out":
+        return c["VALUES"]
+    raise ValueError(f"no cycle model for kernel {kernel!r}")
+
+
+def fill_cycles(kernel: str, c: dict) -> int:
+    """Cycles from a process's first input word to its first output word, free-running."""
+    if kernel == "window":
+        return window_schedule(c).lead_words + 1
+    if kernel == "mvau":
+        return c["SF"] + PIPELINE_FILL["mvau"]
+    if kernel == "maxpool":
+        return c["K"] * c["CG"]
+    if kernel == "gap":
+        return c["PIXELS"] * c["CG"]
+    return 1 + PIPELINE_FILL.get(kernel, 0)

@@ -1,0 +1,345 @@
+"""The planner: folding (SIMD x PE), multiplier mapping and weight placement of every convolution, for a board.
+
+The pipeline is balanced: every process works on its own part of the frame at once, so the slowest one sets the
+frame interval (perf.py). Every convolution has options: SIMD a divisor of its input channels, PE of its output
+channels, MACs in DSPs, packed two to a DSP or in LUTs, weights in block RAM or in LUT ROM; each option has its
+cycles (counting the kernels that inherit its PE: its output's duplicator, pooling window and max, global pool and
+concat) and its resources (its MVAU and input window, kernel_costs.py); options another one beats everywhere go.
+
+For a candidate interval T, `fit` picks one option per layer among those within T so that every resource stays
+within its budget: Lagrangian pricing (each layer takes its option of least priced cost; overused resources get
+dearer, idle ones cheaper), then local search from the best priced choice (the single option change that most
+lowers the total overuse). The smallest T that fits is found by bisection (the most fps within --max-util), or T
+comes from --target-fps (the cheapest plan found at that T).
+
+Everything outside the options (pools, joins, converters, ports, FIFOs, whose depths follow the folding) is
+costed on the whole dataflow graph (estimate.py) of the previous round's plan and held fixed in the next. When the
+estimate of a plan comes out over the limit, the next round aims that much lower on the resources that were over;
+when a lower aim finds nothing, it goes halfway back; at most PLAN_ROUNDS rounds.
+
+A user config pins any layer ({"layers": {"fire2_expand3x3": {"simd": 16, "pe": 8, "mac": "dsp_packed",
+"weight_storage": "lutram"}}}); the planner fills in the rest and rejects impossible pins with one clear line.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from squeezeflow.hw import spec
+
+from . import ir, kernel_costs, perf
+from .boards import Board
+from .errors import UserError
+
+RESOURCES = ("lut", "lutram", "ff", "dsp", "bram36", "uram")
+DEFAULT_MAX_UTIL = 0.85
+REPAIR_MOVES = 400
+PRICE_ROUNDS = 40
+BACKOFF = 0.005  # of the device, beyond the overshoot, per round that came out over
+PLAN_ROUNDS = 16
+_PIN_KEYS = {"simd", "pe", "mac", "weight_storage"}
+
+
+def divisors(n: int) -> list[int]:
+    return [d for d in range(1, n + 1) if n % d == 0]
+
+
+def bank_lanes(simd: int, weight_bits: int) -> int:
+    """Lanes per HLS weight memory word: the largest divisor of SIMD whose word fits 64 bits (a BRAM port is 72)."""
+    return max(d for d in divisors(simd) if d * weight_bits <= 64 or d == 1)
+
+
+def cost_vector(cost: kernel_costs.Cost) -> np.ndarray:
+    return np.array([getattr(cost, r) for r in RESOURCES], dtype=float)
+
+
+def _effective(costs: np.ndarray) -> np.ndarray:
+    """Costs as the device counts them: memory LUTs are LUTs too (column 0), and SLICEM LUTs (column 1)."""
+    eff = np.array(costs, dtype=float)
+    eff[..., 0] += eff[..., 1]
+    return eff
+
+
+def _undominated(points: np.ndarray) -> np.ndarray:
+    """Indices of the rows no other row beats: none as good in every column and better in one (the first of
+    equal rows stays)."""
+    le = (points[:, None, :] <= points[None, :, :]).all(axis=2)  # le[j, i]: row j as good as row i everywhere
+    lt = (points[:, None, :] < points[None, :, :]).any(axis=2)
+    earlier = np.tri(len(points), k=-1, dtype=bool).T  # earlier[j, i]: j < i
+    beaten = (le & (lt | earlier)).any(axis=0)
+    return np.flatnonzero(~beaten)
+
+
+def capacity(board: Board) -> np.ndarray:
+    return np.array([board.lut, board.lutram, board.ff, board.dsp, board.bram36, board.uram], dtype=float)
+
+
+@dataclass(frozen=True)
+class Option:
+    simd: int
+    pe: int
+    mac: str
+    weight_storage: str
+    cycles: int
+    cost: np.ndarray  # RESOURCES
+
+
+def _conv_kernels(net: ir.Network, layer: ir.Conv, simd: int, pe: int) -> list[tuple[str, dict]]:
+    """(kernel, integer configuration) of the processes a convolution folded as (simd, pe) makes or sets the
+    lanes of, as emit_hls builds them: window, MVAU, and the consumers of its output that inherit PE."""
+    c, h, w = net.shape_of(layer.inputs[0])
+    o, ho, wo = layer.out_shape
+    found = []
+    if list(layer.kernel) != [1, 1] or list(layer.stride) != [1, 1] or any(layer.pad):
+        found.append(("window", _window_config(c // simd, h, w, layer.kernel, layer.stride, layer.pad, ho, wo)))
+    found.append(("mvau", {"PIXELS": ho * wo, "NF": o // pe, "SF": layer.fan_in // simd, "SIMD": simd, "PE": pe}))
+    consumers = net.consumers(layer.name)
+    cg = o // pe
+    if len(consumers) > 1:
+        found.append(("duplicate", {"WORDS": ho * wo * cg}))
+    for consumer in consumers:
+        if isinstance(consumer, ir.MaxPool):
+            _, hp, wp = consumer.out_shape
+            found.append(("window", _window_config(cg, ho, wo, consumer.kernel, consumer.stride, consumer.pad, hp, wp)))
+            found.append(("maxpool", {"PIXELS": hp * wp, "K": consumer.kernel[0] * consumer.kernel[1], "CG": cg}))
+        elif isinstance(consumer, ir.GlobalAvgPool):
+            found.append(("gap", {"PIXELS": ho * wo, "CG": cg}))
+        elif isinstance(consumer, ir.Concat):
+            found.append(("concat", {"PIXELS": ho * wo, "CGA": 0, "CGB": consumer.out_shape[0] // pe}))
+    return found
+
+
+def _window_config(cg, h, w, kernel, stride, pad, ho, wo) -> dict:
+    return {"H": h, "W": w, "CG": cg, "KH": kernel[0], "KW": kernel[1], "SH": stride[0], "SW": stride[1],
+            "PT": pad[0], "PL": pad[1], "HO": ho, "WO": wo}
+
+
+class Planner:
+    def __init__(self, net: ir.Network, board: Board, config: dict | None = None):
+        self.net, self.board = net, board
+        self.pins = _pins(net, board, config)
+        self.convs = [layer for layer in net.layers if isinstance(layer, ir.Conv)]
+        self.capacity = capacity(board)
+        self.options = {layer.name: self._options(layer) for layer in self.convs}
+        # All layers' options in one table for the search: row i is option self.flat[i] of layer self.layer_of[i].
+        self.flat = [opt for options, _, _ in self.options.values() for opt in options]
+        sizes = [len(options) for options, _, _ in self.options.values()]
+        self.ends = np.cumsum(sizes)
+        self.starts = self.ends - sizes
+        self.layer_of = np.repeat(np.arange(len(sizes)), sizes)
+        self.cycles = np.concatenate([cycles for _, cycles, _ in self.options.values()])
+        self.eff = _effective(np.concatenate([costs for _, _, costs in self.options.values()]))
+
+    def _options(self, layer: ir.Conv) -> tuple[list[Option], np.ndarray, np.ndarray]:
+        """Every option of a layer (pins applied): the list, their cycles and their cost matrix."""
+        pin = self.pins.get(layer.name, {})
+        x = self.net.type_of(layer.inputs[0])
+        c, o = layer.in_channels, layer.out_shape[0]
+        options = []
+        for simd in [pin["simd"]] if "simd" in pin else divisors(c):
+            for pe in [pin["pe"]] if "pe" in pin else divisors(o):
+                cycles = max(perf.kernel_cycles(k, cfg) for k, cfg in _conv_kernels(self.net, layer, simd, pe))
+                window = _conv_kernels(self.net, layer, simd, pe)[0]
+                window_cost = kernel_costs.window_cost(window[1], simd, x.bits) if window[0] == "window" else None
+                for mac in [pin["mac"]] if "mac" in pin else spec.MAC_IMPLS:
+                    if mac == "dsp_packed" and not (pe % 2 == 0 and spec.packs(x.bits, x.signed, layer.weight_bits,
+                                                                                 simd, self.board.dsp_type)):
+                        continue
+                    for storage in [pin["weight_storage"]] if "weight_storage" in pin else spec.WEIGHT_STORAGES:
+                        cost = kernel_costs.mvau_cost(simd, pe, layer.fan_in // simd, o // pe, x.bits,
+                                                      layer.weight_bits, layer.acc_bits, mac, storage)
+                        if window_cost is not None:
+                            cost = cost + window_cost
+                        options.append(Option(simd, pe, mac, storage, cycles, cost_vector(cost)))
+        if not options:
+            raise UserError(f"config pins for {layer.name!r} leave no possible implementation",
+                            why=f"mac 'dsp_packed' needs an even PE and a SIMD small enough for the "
+                                f"{self.board.dsp_type}'s {spec.DSP_PORTS[self.board.dsp_type][0]}-bit port")
+        cycles = np.array([opt.cycles for opt in options])
+        costs = np.stack([opt.cost for opt in options])
+        keep = _undominated(np.column_stack([cycles, _effective(costs)]))
+        return [options[i] for i in keep], cycles[keep], costs[keep]
+
+    def _cheapest(self, score: np.ndarray) -> np.ndarray:
+        """Each layer's option (row of the flat table) of least `score`."""
+        order = np.lexsort((score, self.layer_of))
+        return order[self.starts]
+
+    def fit(self, interval: int, fixed: np.ndarray, max_util: np.ndarray) -> dict[str, Option] | None:
+        """A choice within `interval` cycles that fits `max_util` (per resource) of the board, or None.
+
+        Lagrangian pricing first: every layer takes its option of least priced cost; the price of each resource
+        is multiplied by its use over budget, so that overused resources get dearer and idle ones cheaper, for
+        PRICE_ROUNDS rounds. From the best of those, greedy repair of the multiple-choice knapsack: while a
+        resource is over budget, make the single change of one layer's option that frees most of it per share of
+        the others' slack it takes."""
+        budget = self.capacity * max_util
+        scale = np.where(budget > 0, budget, 1e-9)
+        valid = self.cycles <= interval
+        if not np.logical_or.reduceat(valid, self.starts).all():
+            return None
+        base = _effective(fixed)
+        price = 1.0 / scale
+        best, best_over = None, np.inf
+        for _ in range(PRICE_ROUNDS):
+            current = self._cheapest(np.where(valid, self.eff @ price, np.inf))
+            over = (base + self.eff[current].sum(axis=0)) / scale
+            if over.max() < best_over:
+                best, best_over = current, over.max()
+            if best_over <= 1:
+                break
+            price = price * np.clip(over, 0.5, 2.0)
+        for start in (best, self._cheapest(np.where(valid, (self.eff / scale).sum(axis=1), np.inf))):
+            chosen = self._repair(start.copy(), valid, base, scale)
+            if chosen is not None:
+                return {layer.name: self.flat[i] for layer, i in zip(self.convs, chosen)}
+        return None
+
+    def _repair(self, current: np.ndarray, valid: np.ndarray, base: np.ndarray, scale: np.ndarray):
+        """Local search from `current`: the single change of one layer's option that most lowers the total
+        overuse (sum over resources of use / budget above 1; ties: the smaller total share), until nothing is
+        over budget (the choice) or no change helps (None)."""
+        used = base + self.eff[current].sum(axis=0)
+        for _ in range(REPAIR_MOVES):
+            excess = np.maximum(used / scale - 1, 0).sum()
+            if excess <= 0:
+                return current
+            after = used[None, :] + self.eff - self.eff[current][self.layer_of]
+            score = np.maximum(after / scale - 1, 0).sum(axis=1) + 1e-6 * (after / scale).sum(axis=1)
+            score = np.where(valid, score, np.inf)
+            move = int(np.argmin(score))
+            if score[move] >= excess + 1e-6 * (used / scale).sum() - 1e-12:
+                return None
+            used = after[move]
+            current[self.layer_of[move]] = move
+        return None
+
+    def smallest(self) -> dict[str, Option]:
+        """Every layer's option of least total device share, however slow: what an impossible request is told."""
+        scale = np.where(self.capacity > 0, self.capacity, 1e-9)
+        return {name: options[int(np.argmin((_effective(costs) / scale).sum(axis=1)))]
+                for name, (options, _, costs) in self.options.items()}
+
+    def fastest(self) -> int:
+        """The smallest interval any option reaches: a lower bound of the search."""
+        return max(int(cycles.min()) for _, cycles, _ in self.options.values())
+
+    def search(self, fixed: np.ndarray, max_util: np.ndarray,
+               target_interval: int | None) -> tuple[int, dict] | None:
+        if target_interval is not None:
+            chosen = self.fit(target_interval, fixed, max_util)
+            return None if chosen is None else (target_interval, chosen)
+        lo = self.fastest()
+        hi = max(int(cycles.max()) for _, cycles, _ in self.options.values())
+        best = self.fit(hi, fixed, max_util)
+        if best is None:
+            return None
+        best = (hi, best)
+        while hi - lo > max(1, lo // 500):  # 0.2%
+            mid = int(math.sqrt(lo * hi))
+            chosen = self.fit(mid, fixed, max_util)
+            if chosen is None:
+                lo = mid + 1
+            else:
+                hi, best = mid, (mid, chosen)
+        return best
+
+    def apply(self, chosen: dict[str, Option]) -> None:
+        for layer in self.convs:
+            opt = chosen[layer.name]
+            layer.simd, layer.pe, layer.mac, layer.weight_storage = opt.simd, opt.pe, opt.mac, opt.weight_storage
+
+
+def plan(net: ir.Network, arrays, board: Board, clock_mhz: float, max_util: float | None = None,
+         target_fps: float | None = None, config: dict | None = None) -> list[str]:
+    """Fold `net` in place for `board` at `clock_mhz` (see the module docstring); returns warnings."""
+    from .estimate import estimate
+
+    if max_util is not None and not 0 < max_util <= 1:
+        raise UserError(f"--max-util {max_util}", why="a share of the device: more than 0, at most 1")
+    if target_fps is not None and target_fps <= 0:
+        raise UserError(f"--target-fps {target_fps}", why="must be positive")
+    if clock_mhz <= 0:
+        raise UserError(f"--clock {clock_mhz}", why="must be positive (MHz)")
+    limit = DEFAULT_MAX_UTIL if max_util is None else max_util
+    target = None if target_fps is None else max(1, int(clock_mhz * 1e6 / target_fps))
+    planner = Planner(net, board, config)
+    if target is not None and target < planner.fastest():
+        raise UserError(f"--target-fps {target_fps:g} is out of reach at {clock_mhz:g} MHz",
+                        why=f"even fully unrolled, a layer needs {planner.fastest()} cycles per frame "
+                            f"({clock_mhz * 1e6 / planner.fastest():.0f} fps)")
+    # The processes outside the convolutions' options (pools, joins, FIFOs), first as the slowest plan has them.
+    planner.apply(planner.smallest())
+    fixed = _outside(estimate(net, arrays, board, clock_mhz), planner.smallest())
+    budget = np.full(len(RESOURCES), limit)
+    result = None
+    last_fit, least = budget, fixed
+    for _ in range(PLAN_ROUNDS):
+        # The costs outside the options as the last plan has them; else the least seen of each, so that a fast
+        # plan's deeper FIFOs do not shut out the slower plans (the budget meets the overuse instead).
+        found = planner.search(fixed, budget, target) or planner.search(least, budget, target)
+        if found is None:
+            if result is None or np.allclose(budget, last_fit, atol=1e-3):
+                break
+            budget = (budget + last_fit) / 2  # backed off too far: halfway back
+            continue
+        result, last_fit = found, budget
+        planner.apply(found[1])
+        report = estimate(net, arrays, board, clock_mhz)
+        fixed = _outside(report, found[1])
+        least = np.minimum(least, fixed)
+        util = np.array([report.utilization[r] for r in RESOURCES])
+        if util.max() <= limit + 1e-9:
+            return []
+        # The costs outside the convolutions moved with the plan (FIFO depths follow the folding): aim lower
+        # on the resources that came out over.
+        budget = np.where(util > limit, budget - 1.5 * (util - limit) - BACKOFF, budget)
+    if result is None:
+        planner.apply(planner.smallest())
+        report = estimate(net, arrays, board, clock_mhz)
+        over = ", ".join(f"{r} {100 * u:.0f}%" for r, u in report.utilization.items() if u > limit)
+        what = f"{target_fps:g} fps" if target is not None else "the network"
+        message = (f"{what} does not fit the {board.title} within {100 * limit:.0f}% of every resource "
+                   f"(the smallest plan needs {over})")
+        if target is not None:
+            raise UserError(message)
+        return [message]
+    return [f"the plan's estimate exceeds {100 * limit:.0f}% after {PLAN_ROUNDS} rounds: "
+            + ", ".join(f"{r} {100 * u:.0f}%" for r, u in report.utilization.items() if u > limit)]
+
+
+def _outside(report, chosen: dict[str, Option]) -> np.ndarray:
+    """The resources of an estimate that the chosen options do not account for."""
+    return np.array([report.total[r] for r in RESOURCES]) - sum(opt.cost for opt in chosen.values())
+
+
+def _pins(net: ir.Network, board: Board, config: dict | None) -> dict[str, dict]:
+    """The validated {"layers": {...}} of a config; every problem is a UserError naming the layer."""
+    if not config:
+        return {}
+    if not isinstance(config, dict) or set(config) - {"layers"} or not isinstance(config.get("layers", {}), dict):
+        raise UserError("config must be a JSON object {\"layers\": {LAYER: {\"simd\": N, \"pe\": N}}}")
+    names = {layer.name: layer for layer in net.layers}
+    for name, pins in config.get("layers", {}).items():
+        if name not in names:
+            raise UserError(f"config names unknown layer {name!r}",
+                            why=f"convolutions: {', '.join(n for n, l in names.items() if isinstance(l, ir.Conv))}")
+        layer = names[name]
+        if not isinstance(layer, ir.Conv):
+            raise UserError(f"config pins layer {name!r}", why=f"a {layer.kind} layer has no folding")
+        if not isinstance(pins, dict) or set(pins) - _PIN_KEYS:
+            raise UserError(f"config for {name!r} must be an object with keys among {sorted(_PIN_KEYS)}")
+        for key, count in (("simd", layer.in_channels), ("pe", layer.out_shape[0])):
+            value = pins.get(key, 1)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1 or count % value:
+                side = "input" if key == "simd" else "output"
+                raise UserError(f"config: {name} {key}={value!r}",
+                                why=f"must be a positive divisor of its {count} {side} channels")
+        if pins.get("mac", "dsp") not in spec.MAC_IMPLS:
+            raise UserError(f"config: {name} mac={pins['mac']!r}", why=f"one of {', '.join(spec.MAC_IMPLS)}")
+        storage = pins.get("weight_storage", "bram")
+        if storage not in spec.WEIGHT_STORAGES:
+            raise UserError(f"config: {name} weight_storage={storage!r}", why=f"one of {', '.join(spec.WEIGHT_STORAGES)}")
+    return config.get("layers", {})
