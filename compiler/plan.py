@@ -37,6 +37,7 @@ RESOURCES = ("lut", "lutram", "ff", "dsp", "bram36", "uram")
 DEFAULT_MAX_UTIL = 0.85
 REPAIR_MOVES = 400
 PRICE_ROUNDS = 40
+SETTLE_ROUNDS = 2  # rounds that only update the outside costs before the budget backs off
 BACKOFF = 0.005  # of the device, beyond the overshoot, per round that came out over
 PLAN_ROUNDS = 16
 _PIN_KEYS = {"simd", "pe", "mac", "weight_storage"}
@@ -276,7 +277,7 @@ def plan(net: ir.Network, arrays, board: Board, clock_mhz: float, max_util: floa
     budget = np.full(len(RESOURCES), limit)
     result = None
     last_fit, least = budget, fixed
-    for _ in range(PLAN_ROUNDS):
+    for round_ in range(PLAN_ROUNDS):
         # The costs outside the options as the last plan has them; else the least seen of each, so that a fast
         # plan's deeper FIFOs do not shut out the slower plans (the budget meets the overuse instead).
         found = planner.search(fixed, budget, target) or planner.search(least, budget, target)
@@ -293,9 +294,11 @@ def plan(net: ir.Network, arrays, board: Board, clock_mhz: float, max_util: floa
         util = np.array([report.utilization[r] for r in RESOURCES])
         if util.max() <= limit + 1e-9:
             return []
-        # The costs outside the convolutions moved with the plan (FIFO depths follow the folding): aim lower
-        # on the resources that came out over.
-        budget = np.where(util > limit, budget - 1.5 * (util - limit) - BACKOFF, budget)
+        # The plan came out over because the costs outside the options moved with it (FIFO depths follow the
+        # folding). The next round sees them as they are now; if that keeps swinging, it also aims lower on the
+        # resources that came out over.
+        if round_ >= SETTLE_ROUNDS:
+            budget = np.where(util > limit, budget - 1.5 * (util - limit) - BACKOFF, budget)
     if result is None:
         planner.apply(planner.smallest())
         report = estimate(net, arrays, board, clock_mhz)
