@@ -3,8 +3,10 @@
 Built from the dataflow graph both back ends instantiate (emit_hls.build_graph): every process gets its cycles per
 frame (perf.py) and its resources (kernel_costs.py), every stream its FIFO. A layer's row gathers the processes it
 owns and the FIFOs it reads from. The frame interval is the slowest process's cycles (the FIFOs are sized so that
-the pipeline reaches it: fifo.py); the latency adds, along the longest path, the share of a frame each process reads
-before it writes (window leads, an MVAU's input vector, the global pool's whole frame) at the pipeline's pace.
+the pipeline reaches it: fifo.py). The latency follows one frame through an idle pipeline as a flow: a process
+writes its first word once it has read its lead (perf.lead_fraction: a window's first rows, an MVAU's first pixel,
+the global pool's whole frame) of its input as fast as that arrives, and its last word no sooner than its own
+cycles after its first input, nor than its tail (perf.tail_cycles) after its last.
 The roofline is what the board's DSPs could do at best: DSPs x clock x MACs per DSP per cycle (2 where two
 products pack into one DSP, else 1) / MACs per frame.
 """
@@ -103,14 +105,17 @@ def estimate(net: ir.Network, arrays, board: Board, clock_mhz: float) -> Estimat
         fifo_of[id(s)] = cost
         fifos.append({"stream": s.name, "width": width, "depth": s.depth, "resources": cost})
 
-    # Latency: when each process writes its first word, in topological order (processes are built in it).
+    # Latency of a frame into an idle pipeline: when each process writes its first and its last word of the frame,
+    # in topological order (processes are built in it).
     first_out: dict[str, float] = {}
+    last_out: dict[str, float] = {}
     producer_of = {id(s): p for p in graph.processes for s in p.outputs}
     for p in graph.processes:
-        start = max((first_out[producer_of[id(s)].name] for s in p.inputs), default=0.0)
-        share = perf.fill_cycles(p.kernel, p.ints) / max(1, cycles[p.name])
-        first_out[p.name] = start + share * interval
-    latency = int(max(first_out.values()) + interval)
+        first_in = max((first_out[producer_of[id(s)].name] for s in p.inputs), default=0.0)
+        last_in = max((last_out[producer_of[id(s)].name] for s in p.inputs), default=0.0)
+        first_out[p.name] = first_in + perf.lead_fraction(p.kernel, p.ints) * (last_in - first_in)
+        last_out[p.name] = max(first_in + cycles[p.name], last_in + perf.tail_cycles(p.kernel, p.ints))
+    latency = int(max(last_out.values()))
 
     rows = []
     for layer in [None, *net.layers, "output"]:

@@ -73,14 +73,28 @@ def kernel_cycles(kernel: str, c: dict) -> int:
     raise ValueError(f"no cycle model for kernel {kernel!r}")
 
 
-def fill_cycles(kernel: str, c: dict) -> int:
-    """Cycles from a process's first input word to its first output word, free-running."""
+def lead_fraction(kernel: str, c: dict) -> float:
+    """The share of a frame's input a process reads before its first output word."""
     if kernel == "window":
-        return window_schedule(c).lead_words + 1
+        return window_schedule(c).lead_words / (c["H"] * c["W"] * c["CG"])
+    if kernel in ("mvau", "maxpool"):
+        return 1 / c["PIXELS"]
+    if kernel == "gap":
+        return 1.0
+    return 0.0
+
+
+def tail_cycles(kernel: str, c: dict) -> int:
+    """Cycles from a process's last input word of a frame to its last output word, free-running."""
+    if kernel == "window":  # every window that needs the frame's last input pixel goes out after it
+        h, w, sh, sw, pt, pl = c["H"], c["W"], c["SH"], c["SW"], c["PT"], c["PL"]
+        last_rows = sum(1 for oy in range(c["HO"]) if oy * sh - pt + c["KH"] - 1 >= h - 1)
+        last_cols = sum(1 for ox in range(c["WO"]) if ox * sw - pl + c["KW"] - 1 >= w - 1)
+        return last_rows * last_cols * c["KH"] * c["KW"] * c["CG"]
     if kernel == "mvau":
-        return c["SF"] + PIPELINE_FILL["mvau"]
+        return c["NF"] * c["SF"] + PIPELINE_FILL["mvau"]
     if kernel == "maxpool":
         return c["K"] * c["CG"]
     if kernel == "gap":
-        return c["PIXELS"] * c["CG"]
+        return c["CG"] + 1
     return 1 + PIPELINE_FILL.get(kernel, 0)

@@ -1,5 +1,6 @@
 """The whole accelerator in RTL (compiler/emit_rtl.py, compiler/rtlsim.py): the small SqueezeNet 1.1 (64x64, 10
-classes, random weights, the default folding) simulated cycle by cycle in Verilator, bit-exact with the golden model.
+classes, random weights, the planner's folding for the Ultra96-V2) simulated cycle by cycle in Verilator, bit-exact
+with the golden model and within 5% of the planner's cycle estimates.
 """
 import json
 import shutil
@@ -33,6 +34,12 @@ def test_small_network_is_bit_exact_back_to_back(small, tmp_path, capsys):
     # busiest kernel's work, and shorter than a frame's latency (the frames overlap in the pipeline).
     assert result["ideal_interval_cycles"] <= result["interval_cycles"] < result["latency_cycles"]
     assert not (small / "hls").exists()
+    # The planner's estimate (report.json) within 5% of the simulation: the interval (the FIFO rules let the
+    # pipeline reach its slowest kernel) and the latency of the first frame.
+    report = json.loads((small / "report.json").read_text())
+    assert report["interval_cycles"] == result["ideal_interval_cycles"]
+    assert abs(report["interval_cycles"] / result["interval_cycles"] - 1) <= 0.05, (report["interval_cycles"], result)
+    assert abs(report["latency_cycles"] / result["latency_cycles"] - 1) <= 0.05, (report["latency_cycles"], result)
 
 
 def test_deadlock_is_reported(small, tmp_path):
@@ -79,6 +86,9 @@ def test_each_layer_on_its_own_runs_near_its_busiest_kernel(small, capsys):
         assert r["ideal_cycles"] == busiest[name], name
         assert busiest[name] <= r["interval_cycles"] < 2 * busiest[name], (name, r)
         assert r["latency_cycles"] > 0, (name, r)
+    # The planner's cycle model (report.json, per layer) within 5% of each layer's simulated interval.
+    for row in json.loads((small / "report.json").read_text())["layers"]:
+        assert abs(row["cycles"] / layers[row["name"]]["interval_cycles"] - 1) <= 0.05, (row, layers[row["name"]])
     assert cli.main(["rtlsim", str(small), "--per-layer", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["layers"] == layers
     assert cli.main(["rtlsim", str(small)]) == 2  # neither --images nor --per-layer
