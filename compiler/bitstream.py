@@ -3,8 +3,9 @@
 Writes BUILD/vivado/: build_bd.tcl (Vivado batch: project, block design, synthesis, implementation, bitstream,
 reports, then publication of <model>.bit/.hwh/.json into bitstreams/<board>/), run_vitis.sh (the HLS step, then
 Vivado) and manifest.json (BUILD/manifest.json plus an `overlay` section naming what the block design holds). Then,
-unless --scripts-only, it runs run_vitis.sh and merges utilisation and timing into BUILD/report.json, failing when
-timing is not met.
+unless --scripts-only, it runs run_vitis.sh and merges Vivado's utilisation and timing (key `vivado`) and Vitis HLS's
+C-synthesis estimate (key `hls`: latency, interval, clock, resources) into BUILD/report.json beside the planner's
+figures, failing when timing is not met.
 
 The block design (`block_design`): the PS (an HPM master for control, an HP slave for data, PL clock 0 at the requested
 frequency, its reset through a proc_sys_reset), an AXI DMA in simple mode (MM2S -> accelerator input, accelerator
@@ -24,6 +25,7 @@ import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from xml.etree import ElementTree
 
 from squeezeflow import templates
 from squeezeflow.hw import spec
@@ -36,6 +38,7 @@ TEMPLATES = Path(templates.__file__).resolve().parent / "vivado"
 SUPPORTED = "Vivado/Vitis 2023.2 to 2024.2"
 HLS_VLNV = "xilinx.com:hls:squeezeflow_top:1.0"
 TOP = "squeezeflow_top"
+HLS_REPORT = f"hls/sf_hls/solution/syn/report/{TOP}_csynth.xml"  # where vitis_hls's csynth_design writes it
 PROJECT, BD = "squeezeflow", "sf"
 # Where the HLS step leaves the IP, relative to BUILD/vivado/: vitis_hls -f run_hls.tcl, then v++ --mode hls.
 IP_REPOS = ("../hls/sf_hls/solution/impl/ip", "../hls/sf_hls/hls/impl/ip")
@@ -241,24 +244,59 @@ def parse_timing(text: str) -> dict:
     raise UserError("no Design Timing Summary in the timing report")
 
 
+def parse_csynth(text: str, where: str) -> dict:
+    """A Vitis HLS C-synthesis report (solution/syn/report/<top>_csynth.xml) -> tool, target and estimated clock
+    period (ns), latency and interval of the top in cycles, and its resource estimate with what the part has."""
+    try:
+        root = ElementTree.fromstring(text)
+    except ElementTree.ParseError as exc:
+        raise UserError("the HLS synthesis report is not XML", where, str(exc)) from None
+    perf, area = root.find("PerformanceEstimates"), root.find("AreaEstimates")
+    if perf is None or area is None or area.find("Resources") is None:
+        raise UserError("the HLS synthesis report has no PerformanceEstimates/AreaEstimates", where)
+
+    def number(node, path):
+        value = node.findtext(path)
+        try:
+            return int(value) if value is not None and value.strip().isdigit() else float(value)
+        except (TypeError, ValueError):
+            return None  # "undef" where a loop bound is unknown
+
+    latency = perf.find("SummaryOfOverallLatency")
+    return {"tool": root.findtext("ReportVersion/Version"),
+            "target_clock_ns": number(root, "UserAssignments/TargetClockPeriod"),
+            "estimated_clock_ns": number(perf, "SummaryOfTimingAnalysis/EstimatedClockPeriod"),
+            "latency_cycles": {"best": number(latency, "Best-caseLatency"),
+                               "worst": number(latency, "Worst-caseLatency")} if latency is not None else None,
+            "interval_cycles": {"min": number(latency, "Interval-min"),
+                                "max": number(latency, "Interval-max")} if latency is not None else None,
+            "resources": {child.tag: number(area, f"Resources/{child.tag}") for child in area.find("Resources")},
+            "available": {child.tag: number(area, f"AvailableResources/{child.tag}")
+                          for child in area.findall("AvailableResources/*")}}
+
+
 def collect(build: Path, mhz: float, backend: str) -> dict | None:
-    """Parse BUILD/vivado/reports/ into the `vivado` key of BUILD/report.json (other keys kept); None without
-    reports."""
+    """Parse BUILD/vivado/reports/ into the `vivado` key of BUILD/report.json and, with the HLS back end, Vitis
+    HLS's C-synthesis report into its `hls` key (other keys kept); the `vivado` section, or None without reports."""
     reports = build / "vivado" / "reports"
     util, timing = reports / "utilization.rpt", reports / "timing_summary.rpt"
-    if not (util.is_file() and timing.is_file()):
-        return None
-    text = util.read_text()
-    tool = re.search(r"Tool Version\s*:\s*(\S+ \S+)", text)
-    section = {"utilization": parse_utilization(text), **parse_timing(timing.read_text()), "clock_mhz": mhz,
-               "backend": backend, "tool": tool.group(1) if tool else None}
-    path = build / "report.json"
-    doc = json.loads(path.read_text()) if path.is_file() else {}
-    doc["vivado"] = section
-    staging = path.with_suffix(".json.tmp")
-    staging.write_text(json.dumps(doc, indent=1, sort_keys=True) + "\n")
-    staging.replace(path)
-    return section
+    csynth = build / HLS_REPORT
+    sections = {}
+    if backend == "hls" and csynth.is_file():
+        sections["hls"] = parse_csynth(csynth.read_text(), str(csynth))
+    if util.is_file() and timing.is_file():
+        text = util.read_text()
+        tool = re.search(r"Tool Version\s*:\s*(\S+ \S+)", text)
+        sections["vivado"] = {"utilization": parse_utilization(text), **parse_timing(timing.read_text()),
+                              "clock_mhz": mhz, "backend": backend, "tool": tool.group(1) if tool else None}
+    if sections:
+        path = build / "report.json"
+        doc = json.loads(path.read_text()) if path.is_file() else {}
+        doc.update(sections)
+        staging = path.with_suffix(".json.tmp")
+        staging.write_text(json.dumps(doc, indent=1, sort_keys=True) + "\n")
+        staging.replace(path)
+    return sections.get("vivado")
 
 
 def check_timing(section: dict, mhz: float, report: Path) -> None:

@@ -77,12 +77,37 @@ def run(script: Path, env: dict, *tclargs: str) -> tuple[subprocess.CompletedPro
     return proc, log.read_text().splitlines() if log.exists() else []
 
 
+# What the stand-in vitis_hls leaves as its C-synthesis report: the layout of Vitis HLS's <top>_csynth.xml (the
+# elements hls4ml's report reader also reads), with made-up figures.
+CSYNTH_XML = """<?xml version="1.0" encoding="UTF-8"?>
+<profile>
+  <ReportVersion><Version>2023.2</Version></ReportVersion>
+  <UserAssignments><unit>ns</unit><ProductFamily>zynquplus</ProductFamily><Part>xck26-sfvc784-2LV-c</Part>
+    <TopModelName>squeezeflow_top</TopModelName><TargetClockPeriod>3.33</TargetClockPeriod>
+    <ClockUncertainty>0.90</ClockUncertainty><FlowTarget>vivado</FlowTarget></UserAssignments>
+  <PerformanceEstimates>
+    <SummaryOfTimingAnalysis><unit>ns</unit><EstimatedClockPeriod>2.431</EstimatedClockPeriod></SummaryOfTimingAnalysis>
+    <SummaryOfOverallLatency><unit>clock cycles</unit><Best-caseLatency>71</Best-caseLatency>
+      <Average-caseLatency>71</Average-caseLatency><Worst-caseLatency>73</Worst-caseLatency>
+      <Interval-min>49</Interval-min><Interval-max>52</Interval-max></SummaryOfOverallLatency>
+  </PerformanceEstimates>
+  <AreaEstimates>
+    <Resources><BRAM_18K>4</BRAM_18K><DSP>3</DSP><FF>2107</FF><LUT>3018</LUT><URAM>0</URAM></Resources>
+    <AvailableResources><BRAM_18K>288</BRAM_18K><DSP>1248</DSP><FF>234240</FF><LUT>117120</LUT><URAM>64</URAM>
+    </AvailableResources>
+  </AreaEstimates>
+</profile>
+"""
+
+
 def install_fake_tools(bin_dir: Path) -> Path:
-    """`vitis_hls` (exports the fake IP repository in its working folder) and `vivado` (runs -source under the
-    stand-in), to put first on PATH."""
+    """`vitis_hls` (exports the fake IP repository and leaves CSYNTH_XML in its working folder) and `vivado` (runs
+    -source under the stand-in), to put first on PATH."""
     bin_dir.mkdir(parents=True, exist_ok=True)
     tools = {
-        "vitis_hls": "repo=sf_hls/solution/impl/ip\nmkdir -p $repo\necho '<spirit:component/>' > $repo/component.xml",
+        "vitis_hls": "repo=sf_hls/solution/impl/ip\nmkdir -p $repo\necho '<spirit:component/>' > $repo/component.xml\n"
+                     f"mkdir -p sf_hls/solution/syn/report\ncat > sf_hls/solution/syn/report/squeezeflow_top_csynth.xml"
+                     f" <<'EOF'\n{CSYNTH_XML}EOF",
         "vivado": 'while [ $# -gt 0 ]; do case "$1" in -source) script=$2; shift 2;; -tclargs) shift; break;; '
                   '*) shift;; esac; done\n'
                   f'exec tclsh {STANDIN} "$script" "$@"',

@@ -18,6 +18,7 @@ import pytest
 import standin
 from squeezeflow.compiler import bitstream, cli, ir
 from squeezeflow.compiler.boards import BOARDS
+from squeezeflow.compiler.errors import UserError
 from squeezeflow.compiler.pipeline import write_build
 
 REPO = Path(__file__).resolve().parents[1]
@@ -217,6 +218,11 @@ def test_verb_runs_the_flow_and_merges_the_report(tmp_path, monkeypatch, capsys)
     report = json.loads((build / "report.json").read_text())
     assert report["resources"] == {"DSP": 1}
     assert report["vivado"]["wns_ns"] == 0.25 and report["vivado"]["utilization"]["DSP"]["used"] == 300
+    hls = report["hls"]  # vitis_hls's csynth report, parsed
+    assert hls["tool"] == "2023.2" and hls["target_clock_ns"] == 3.33 and hls["estimated_clock_ns"] == 2.431
+    assert hls["latency_cycles"] == {"best": 71, "worst": 73} and hls["interval_cycles"] == {"min": 49, "max": 52}
+    assert hls["resources"] == {"BRAM_18K": 4, "DSP": 3, "FF": 2107, "LUT": 3018, "URAM": 0}
+    assert hls["available"]["DSP"] == 1248
     assert (bitstreams / "kv260" / "tiny.bit").is_file()
 
     shutil.rmtree(bitstreams)
@@ -226,6 +232,14 @@ def test_verb_runs_the_flow_and_merges_the_report(tmp_path, monkeypatch, capsys)
     assert "timing not met at 300 MHz: WNS -0.400 ns" in error and "0.400 ns too long" in error
     assert "about 267 MHz would close" in error and not bitstreams.exists()
     assert json.loads((build / "report.json").read_text())["vivado"]["wns_ns"] == -0.4
+
+
+def test_csynth_report_errors_are_one_line(tmp_path):
+    assert bitstream.parse_csynth(standin.CSYNTH_XML, "r.xml")["resources"]["LUT"] == 3018
+    with pytest.raises(UserError, match="not XML"):
+        bitstream.parse_csynth("<profile>", "r.xml")
+    with pytest.raises(UserError, match="no PerformanceEstimates"):
+        bitstream.parse_csynth("<profile><AreaEstimates/></profile>", "r.xml")
 
 
 def test_missing_backend_is_a_user_error(builds, capsys):
