@@ -1,5 +1,5 @@
-"""compiler/kernel_costs.py against yosys (compiler/synth.py's flow) on six representative kernel instances, plus the
-memory mapping rules it encodes (no synthesis).
+"""compiler/kernel_costs.py against yosys (compiler/synth.py's flow) on six representative kernel instances and two
+MVAUs, plus the memory mapping rules it encodes (no synthesis).
 
 Tolerances, and why:
 * DSP, BRAM36, URAM and LUTRAM exact: the model reproduces yosys's own mapping decision (memory_libmap's scores)
@@ -18,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from squeezeflow.compiler import kernel_costs as kc
+from squeezeflow.hw import spec
 
 EXACT = ("lutram", "dsp", "bram36", "uram")
 FF_TOLERANCE, LUT_TOLERANCE = 0.05, 0.20
@@ -64,6 +65,37 @@ def test_model_matches_yosys(measured, name):
     assert abs(want["lut"] - got["lut"]) <= LUT_TOLERANCE * got["lut"], f"LUT: model {want['lut']}, yosys {got['lut']}"
 
 
+# sf_mvau (kernel_costs.mvau_cost): two SqueezeNet-sized instances, one per multiplier regime. DSP and BRAM36 are
+# exact; LUT and FF (with the shift registers yosys puts in SRLs, which the model counts as FFs) are a fit of yosys's
+# noisy counts for this kernel (mean error 23% and 16% over 34 runs): within 60% and 35% here.
+MVAU_CASES = {
+    "mvau 8x8 dsp": dict(SIMD=8, PE=8, SF=18, NF=16, MAC=0, WEIGHT_STORAGE=0, ACC_BITS=18),
+    "mvau 16x4 lut": dict(SIMD=16, PE=4, SF=4, NF=250, MAC=2, WEIGHT_STORAGE=0, ACC_BITS=19),
+}
+
+
+@pytest.fixture(scope="module")
+def measured_mvau() -> dict:
+    if shutil.which("yosys") is None:
+        pytest.skip("yosys is not installed (make test installs it)")
+    common = dict(IN_BITS=8, IN_SIGNED=0, W_BITS=6, OUT_BITS=8, MULT_BITS=24, SHIFT_BITS=6, ZP=0, LO=0, HI=255)
+    cases = {name: {**common, **p, "PRODUCT_BITS": p["ACC_BITS"] + 25,
+                    "PACK_SHIFT": spec.pack_shift(8, False, 6, p["SIMD"])} for name, p in MVAU_CASES.items()}
+    with ThreadPoolExecutor(len(cases)) as pool:
+        return {name: (params, result) for (name, params), result in
+                zip(cases.items(), pool.map(lambda p: kc.measure("sf_mvau", p), cases.values()))}
+
+
+@pytest.mark.parametrize("name", MVAU_CASES)
+def test_mvau_model_matches_yosys(measured_mvau, name):
+    params, got = measured_mvau[name]
+    want = kc.predicted("sf_mvau", params)
+    assert (want.dsp, want.bram36) == (got["DSP"], got["BRAM36"]), (want, got["cells"])
+    assert abs(want.lut - got["LUT"]) <= 0.60 * got["LUT"], (want.lut, got["LUT"])
+    storage = got["FF"] + got["LUTRAM"]
+    assert abs(want.ff + want.lutram - storage) <= 0.35 * storage, (want, got["FF"], got["LUTRAM"])
+
+
 def test_memory_mapping_rules():
     """The thresholds the model encodes (measured with yosys 0.23 through synth.py, bench/resource_fit.py)."""
     kind = lambda *a, **k: kc.memory_mapping(*a, **k).kind  # noqa: E731
@@ -91,4 +123,4 @@ def test_planner_entry_points_agree():
     total = kc.fifo_cost(8, 2) + kc.kernel_cost("sf_duplicate", {"WIDTH": 8})
     assert total.ff == kc.fifo_cost(8, 2).ff + 10
     with pytest.raises(ValueError):
-        kc.kernel_cost("sf_mvau", {})
+        kc.kernel_cost("sf_mvau", {})  # its model is mvau_cost
