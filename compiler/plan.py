@@ -139,8 +139,9 @@ class Planner:
         x = self.net.type_of(layer.inputs[0])
         c, o = layer.in_channels, layer.out_shape[0]
         options = []
-        for simd in [pin["simd"]] if "simd" in pin else divisors(c):
-            for pe in [pin["pe"]] if "pe" in pin else divisors(o):
+        wide = (spec.MAX_WORD_BITS // x.bits, spec.MAX_WORD_BITS // layer.out_type.bits)
+        for simd in [pin["simd"]] if "simd" in pin else [d for d in divisors(c) if d <= wide[0]]:
+            for pe in [pin["pe"]] if "pe" in pin else [d for d in divisors(o) if d <= wide[1]]:
                 cycles = max(perf.kernel_cycles(k, cfg) for k, cfg in _conv_kernels(self.net, layer, simd, pe))
                 window = _conv_kernels(self.net, layer, simd, pe)[0]
                 window_cost = kernel_costs.window_cost(window[1], simd, x.bits) if window[0] == "window" else None
@@ -334,12 +335,17 @@ def _pins(net: ir.Network, board: Board, config: dict | None) -> dict[str, dict]
             raise UserError(f"config pins layer {name!r}", why=f"a {layer.kind} layer has no folding")
         if not isinstance(pins, dict) or set(pins) - _PIN_KEYS:
             raise UserError(f"config for {name!r} must be an object with keys among {sorted(_PIN_KEYS)}")
-        for key, count in (("simd", layer.in_channels), ("pe", layer.out_shape[0])):
+        for key, count, bits in (("simd", layer.in_channels, net.type_of(layer.inputs[0]).bits),
+                                 ("pe", layer.out_shape[0], layer.out_type.bits)):
             value = pins.get(key, 1)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1 or count % value:
                 side = "input" if key == "simd" else "output"
                 raise UserError(f"config: {name} {key}={value!r}",
                                 why=f"must be a positive divisor of its {count} {side} channels")
+            if value * bits > spec.MAX_WORD_BITS:
+                raise UserError(f"config: {name} {key}={value}",
+                                why=f"{value} lanes of {bits} bits exceed the widest stream word, "
+                                    f"{spec.MAX_WORD_BITS} bits (Vitis HLS's ap_uint limit)")
         if pins.get("mac", "dsp") not in spec.MAC_IMPLS:
             raise UserError(f"config: {name} mac={pins['mac']!r}", why=f"one of {', '.join(spec.MAC_IMPLS)}")
         storage = pins.get("weight_storage", "bram")

@@ -42,6 +42,10 @@ def stream_beats(total_bytes: int) -> int:
 # - "lut": shift-and-add multipliers in LUTs, no DSP.
 MAC_IMPLS = ("dsp", "dsp_packed", "lut")
 
+# The widest stream word (lanes x bits) a kernel may read or write: Vitis HLS's ap_uint limit (AP_INT_MAX_W may be
+# raised to 4096 at most; hw/hls/sf_common.h sets it), so the planner keeps every SIMD and PE within it.
+MAX_WORD_BITS = 4096
+
 # Where a convolution's weights live on chip (sf_mvau WEIGHT_STORAGE indexes this; HLS BIND_STORAGE impl): block RAM
 # or distributed (LUT) ROM. Not UltraRAM: it has no initial contents in a bitstream.
 WEIGHT_STORAGES = ("bram", "lutram")

@@ -63,6 +63,18 @@ def test_small_builds_warning_free_and_is_bit_exact(small, images):
     assert "top1" not in result  # chelsea.png and coffee.png carry no label
 
 
+def test_widest_stream_word_is_bit_exact(images, tmp_path):
+    """conv10 pinned to SIMD 512: its input word is 512 lanes of 8 bits, hw/spec.py MAX_WORD_BITS, past ap_int's
+    default 1024-bit limit (what the planner picks for conv10 on the ZCU104 at 224x224)."""
+    from squeezeflow.hw import spec
+
+    build = _compile(factory.brevitas_model("squeezenet1_1"), tmp_path / "wide",
+                     config={"layers": {"conv10": {"simd": 512}}})
+    assert 512 * 8 == spec.MAX_WORD_BITS
+    result = csim.simulate(build, images, limit=1)
+    assert result["n"] == 1 and result["bit_exact"], result
+
+
 def test_cli_json_reports_accuracy_for_labelled_images(small, tmp_path, capsys):
     for path in factory.calib_images(2):
         shutil.copy(path, tmp_path)

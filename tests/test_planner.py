@@ -32,6 +32,8 @@ def test_plan_fits_every_board(model, name):
         if isinstance(layer, ir.Conv):
             assert layer.in_channels % layer.simd == 0 and layer.out_shape[0] % layer.pe == 0
             assert layer.mac != "dsp_packed" or layer.pe % 2 == 0
+            assert layer.simd * net.type_of(layer.inputs[0]).bits <= spec.MAX_WORD_BITS
+            assert layer.pe * layer.out_type.bits <= spec.MAX_WORD_BITS
 
 
 def test_more_resources_never_slower_and_target_fps_is_cheapest(model):
@@ -122,3 +124,11 @@ def test_window_schedule_counts_row_waits():
     # Row oy's first window needs input through row 2*oy + 2, column 2; row oy - 1's last window read through row
     # 2*oy, column 8: 12 more pixels, 9 of them overlapped with that window.
     assert s.row_gap == 12 - 9 and s.cycles == (2 * 9 + 3) + 16 * 9 + 3 * 3
+
+
+def test_widest_word_is_what_the_hls_headers_allow():
+    """sf_common.h raises ap_int's width limit to hw/spec.py MAX_WORD_BITS, which the planner keeps words within."""
+    from pathlib import Path
+
+    header = (Path(spec.__file__).resolve().parent / "hls" / "sf_common.h").read_text()
+    assert f"#define AP_INT_MAX_W {spec.MAX_WORD_BITS}" in header

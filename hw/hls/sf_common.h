@@ -10,6 +10,10 @@
 #pragma GCC diagnostic ignored "-Wuninitialized"
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #endif
+// Stream words up to hw/spec.py MAX_WORD_BITS (a wide SIMD's input vector); ap_int's default limit is 1024.
+#ifndef AP_INT_MAX_W
+#define AP_INT_MAX_W 4096
+#endif
 #include <ap_int.h>
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic pop
