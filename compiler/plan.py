@@ -15,7 +15,8 @@ comes from --target-fps (the cheapest plan found at that T).
 Everything outside the options (pools, joins, converters, ports, FIFOs, whose depths follow the folding) is
 costed on the whole dataflow graph (estimate.py) of the previous round's plan and held fixed in the next. When the
 estimate of a plan comes out over the limit, the next round aims that much lower on the resources that were over;
-when a lower aim finds nothing, it goes halfway back; at most PLAN_ROUNDS rounds.
+when a lower aim finds nothing, it goes halfway back; at most PLAN_ROUNDS rounds. Without --target-fps, `_tighten` then bisects between the fastest
+interval a round tried and the one that fit, each probe judged by the whole estimate.
 
 A user config pins any layer ({"layers": {"fire2_expand3x3": {"simd": 16, "pe": 8, "mac": "dsp_packed",
 "weight_storage": "lutram"}}}); the planner fills in the rest and rejects impossible pins with one clear line.
@@ -37,6 +38,7 @@ RESOURCES = ("lut", "lutram", "ff", "dsp", "bram36", "uram")
 DEFAULT_MAX_UTIL = 0.85
 REPAIR_MOVES = 400
 PRICE_ROUNDS = 40
+TIGHTEN_PROBES = 8  # whole-estimate probes between the fastest plan tried and the first that fits
 SETTLE_ROUNDS = 2  # rounds that only update the outside costs before the budget backs off
 BACKOFF = 0.005  # of the device, beyond the overshoot, per round that came out over
 PLAN_ROUNDS = 16
@@ -276,7 +278,7 @@ def plan(net: ir.Network, arrays, board: Board, clock_mhz: float, max_util: floa
     planner.apply(planner.smallest())
     fixed = _outside(estimate(net, arrays, board, clock_mhz), planner.smallest())
     budget = np.full(len(RESOURCES), limit)
-    result = None
+    result, fastest_tried = None, None
     last_fit, least = budget, fixed
     for round_ in range(PLAN_ROUNDS):
         # The costs outside the options as the last plan has them; else the least seen of each, so that a fast
@@ -288,12 +290,15 @@ def plan(net: ir.Network, arrays, board: Board, clock_mhz: float, max_util: floa
             budget = (budget + last_fit) / 2  # backed off too far: halfway back
             continue
         result, last_fit = found, budget
+        fastest_tried = found[0] if fastest_tried is None else min(fastest_tried, found[0])
         planner.apply(found[1])
         report = estimate(net, arrays, board, clock_mhz)
         fixed = _outside(report, found[1])
         least = np.minimum(least, fixed)
         util = np.array([report.utilization[r] for r in RESOURCES])
         if util.max() <= limit + 1e-9:
+            if target is None:
+                _tighten(planner, net, arrays, board, clock_mhz, limit, fastest_tried, found)
             return []
         # The plan came out over because the costs outside the options moved with it (FIFO depths follow the
         # folding). The next round sees them as they are now; if that keeps swinging, it also aims lower on the
@@ -312,6 +317,32 @@ def plan(net: ir.Network, arrays, board: Board, clock_mhz: float, max_util: floa
         return [message]
     return [f"the plan's estimate exceeds {100 * limit:.0f}% after {PLAN_ROUNDS} rounds: "
             + ", ".join(f"{r} {100 * u:.0f}%" for r, u in report.utilization.items() if u > limit)]
+
+
+def _tighten(planner: Planner, net, arrays, board: Board, clock_mhz: float, limit: float, fastest_tried: int,
+             fitted: tuple[int, dict]) -> None:
+    """Bisect between the fastest interval a round planned (which came out over) and the one that fits, judging
+    every probe by the whole estimate: a round plans against the outside costs of a faster plan (deeper FIFOs),
+    so the plan that first fits is often slower than it needs to be. Leaves the fastest fitting plan applied."""
+    from .estimate import estimate
+
+    best_interval, best = fitted
+    lo, hi = fastest_tried, best_interval
+    fixed = _outside(estimate(net, arrays, board, clock_mhz), best)
+    budget = np.full(len(RESOURCES), limit)
+    for _ in range(TIGHTEN_PROBES):
+        if hi - lo <= max(1, lo // 500):
+            break
+        mid = (lo + hi) // 2
+        chosen = planner.fit(mid, fixed, budget)
+        if chosen is not None:
+            planner.apply(chosen)
+            report = estimate(net, arrays, board, clock_mhz)
+            if max(report.utilization.values()) <= limit + 1e-9:
+                hi, best = mid, chosen
+                continue
+        lo = mid + 1
+    planner.apply(best)
 
 
 def _outside(report, chosen: dict[str, Option]) -> np.ndarray:
