@@ -36,8 +36,8 @@ from .errors import UserError, require_file
 
 TEMPLATES = Path(templates.__file__).resolve().parent / "vivado"
 SUPPORTED = "Vivado/Vitis 2023.2 to 2024.2"
-HLS_VLNV = "xilinx.com:hls:squeezeflow_top:1.0"
-TOP = "squeezeflow_top"
+TOP = spec.TOP
+HLS_VLNV = f"xilinx.com:hls:{TOP}:1.0"  # Vitis HLS export_design defaults (vendor, library, version)
 HLS_REPORT = f"hls/sf_hls/solution/syn/report/{TOP}_csynth.xml"  # where vitis_hls's csynth_design writes it
 PROJECT, BD = "squeezeflow", "sf"
 # Where the HLS step leaves the IP, relative to BUILD/vivado/: vitis_hls -f run_hls.tcl, then v++ --mode hls.

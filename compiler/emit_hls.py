@@ -31,7 +31,7 @@ from squeezeflow.hw import spec
 from . import fifo, ir, plan
 from .errors import UserError
 
-TOP = "squeezeflow_top"
+TOP = spec.TOP
 LIBRARY = Path(spec.__file__).resolve().parent / "hls"
 TEMPLATES = Path(templates.__file__).resolve().parent / "hls"
 OUTPUT = "output"  # the consumer name of the logits (the AXI output converter)

@@ -32,7 +32,7 @@ from squeezeflow.hw import spec
 from . import ir
 from .emit_hls import build_graph, model_hash
 
-TOP = "squeezeflow_top"
+TOP = spec.TOP
 LAYERS = "squeezeflow_layers"  # every layer on its own (layers.v)
 LIBRARY = Path(spec.__file__).resolve().parent / "rtl"
 TEMPLATES = Path(templates.__file__).resolve().parent / "rtl"

@@ -19,14 +19,13 @@ from squeezeflow import templates
 from squeezeflow.hw import spec
 
 from . import ir
-from .bitstream import ddr_weight_layers
+from .bitstream import HLS_VLNV, ddr_weight_layers
 from .boards import board
-from .emit_hls import TOP, model_hash
+from .emit_hls import model_hash
 
 MANIFEST_VERSION = 1
 DMA_IP = "dma"  # xilinx.com:ip:axi_dma:7.1, direct register mode: MM2S feeds the accelerator, its output S2MM
 ACCELERATOR_IP = "squeezeflow"
-ACCELERATOR_VLNV = f"xilinx.com:hls:{TOP}:1.0"  # Vitis HLS export_design defaults (vendor, library, version)
 # What the driver's software backend loads, relative to BUILD/ (bitstreams are published elsewhere, with a copy of
 # this manifest beside them).
 FILES = {"sim_overlay": "sim/squeezeflow.bit", "csim_library": "hls/csim/libsqueezeflow.so"}
@@ -69,7 +68,7 @@ def context(net: ir.Network) -> dict:
         output=dict(num_classes=net.num_classes, bits=8 * spec.OUTPUT_BYTES_PER_VALUE, signed=True,
                     scale=logits.scale, zero_point=logits.zero_point, beats=output_beats(net.num_classes),
                     packing=OUTPUT_PACKING),
-        ip=dict(dma=DMA_IP, accelerator=ACCELERATOR_IP, accelerator_vlnv=ACCELERATOR_VLNV),
+        ip=dict(dma=DMA_IP, accelerator=ACCELERATOR_IP, accelerator_vlnv=HLS_VLNV),
         weights_from_ddr=ddr_weight_layers(net),
         files=FILES)
 
@@ -83,7 +82,7 @@ def sim_context(net: ir.Network) -> dict:
     clocks = [dict(enable=int(i == 0), mhz=SIM_IOPLL_MHZ / d, divisor0=d, divisor1=1) for i, d in enumerate(divisors)]
     bases = {name: (base, base + SIM_REGISTER_RANGE - 1) for name, base in SIM_REGISTER_BASES.items()}
     return dict(name="squeezeflow", part=target.part, clocks=clocks,
-                dma=DMA_IP, accelerator=ACCELERATOR_IP, accelerator_vlnv=ACCELERATOR_VLNV, top=TOP, bases=bases,
+                dma=DMA_IP, accelerator=ACCELERATOR_IP, accelerator_vlnv=HLS_VLNV, top=spec.TOP, bases=bases,
                 ddr=SIM_DDR, axi_bytes=spec.AXI_STREAM_BITS // 8, axi_bits=spec.AXI_STREAM_BITS)
 
 

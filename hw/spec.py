@@ -4,6 +4,9 @@ The compiler's generators, the C and RTL testbenches and the host driver all rea
 the manifest the compiler writes from them), so a change here changes every side at once.
 """
 
+# The accelerator's top-level name: the HLS top function and the Verilog top module (the exported IP's name).
+TOP = "squeezeflow_top"
+
 # AXI4-Stream data width of the accelerator's input and output ports (what the AXI DMA moves per beat).
 AXI_STREAM_BITS = 64
 
