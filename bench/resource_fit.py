@@ -34,7 +34,8 @@ RESOURCES = ("lut", "lutram", "ff", "dsp", "bram36", "uram")
 MEASURED = {"lut": "LUT", "lutram": "LUTRAM", "ff": "FF", "dsp": "DSP", "bram36": "BRAM36", "uram": "URAM"}
 EXACT = ("lutram", "dsp", "bram36", "uram")  # the model claims these exactly
 # shown in the parameter column, in this order
-KEYS = ("SIMD", "PE", "SF", "NF", "MAC", "WEIGHT_STORAGE", "ACC_BITS", "WIDTH", "DEPTH", "ROM", "STYLE", "LANES", "BITS", "W", "CG", "ROWS", "SH", "K", "IN_LANES", "OUT_LANES",
+KEYS = ("SIMD", "PE", "SF", "NF", "MAC", "WEIGHT_STORAGE", "ACC_BITS", "WIDTH", "DEPTH", "ROM", "STYLE", "LANES",
+        "BITS", "W", "CG", "ROWS", "SH", "K", "IN_LANES", "OUT_LANES",
         "IN_BITS", "PRODUCT_BITS", "SUM_BITS", "CGA", "CGB", "PIXELS", "P", "SHIFT_BITS", "WORDS", "VALUES",
         "LANE_BITS", "LANE_SIGNED")
 

@@ -26,6 +26,12 @@ class Board:
         return self.ps == "zynq_ultra_ps_e"
 
     @property
+    def capacity(self) -> dict[str, int]:
+        """What the device has of each resource, keyed as kernel_costs.RESOURCES."""
+        return {"lut": self.lut, "lutram": self.lutram, "ff": self.ff, "dsp": self.dsp, "bram36": self.bram36,
+                "uram": self.uram}
+
+    @property
     def dsp_type(self) -> str:
         """The DSP slice of the device family (hw/spec.py DSP_PORTS)."""
         return "DSP48E2" if self.zynq_ultrascale else "DSP48E1"

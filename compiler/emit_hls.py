@@ -28,14 +28,13 @@ import numpy as np
 from squeezeflow import templates
 from squeezeflow.hw import spec
 
-from . import fifo, ir, plan
+from . import fifo, ir
 from .errors import UserError
 
 TOP = spec.TOP
 LIBRARY = Path(spec.__file__).resolve().parent / "hls"
 TEMPLATES = Path(templates.__file__).resolve().parent / "hls"
 OUTPUT = "output"  # the consumer name of the logits (the AXI output converter)
-MIN_DEPTH = 2  # what sf_fifo and hls::stream need to move a word per cycle
 
 
 def _ident(name: str) -> str:
@@ -55,7 +54,7 @@ class Stream:
     lanes: int  # values per word
     channels: int  # values per pixel (a window stream: per output pixel's window)
     pixels: int  # per frame
-    depth: int = MIN_DEPTH
+    depth: int = fifo.MIN_DEPTH
     producer: Process | None = None
 
     @property
@@ -135,6 +134,11 @@ def window_lead(h: int, w: int, kernel, stride, pad, ho: int, wo: int) -> int:
         return min(oy * sh - pt + kh - 1, h - 1) * w + min(ox * sw - pl + kw - 1, w - 1) + 1
 
     return max(needed(p + 2) - p for p in range(ho * wo))
+
+
+def bank_lanes(simd: int, weight_bits: int) -> int:
+    """Lanes per HLS weight memory word: the largest divisor of SIMD whose word fits 64 bits (a BRAM port is 72)."""
+    return max(d for d in range(1, simd + 1) if simd % d == 0 and (d * weight_bits <= 64 or d == 1))
 
 
 def _bits_of(value: int) -> int:
@@ -282,7 +286,7 @@ class _Builder:
             x = self.window(layer.name, x, shape, layer.kernel, layer.stride, layer.pad, (ho, wo), layer.pad_value)
         out = self.typed(layer.name, layer.out_type, layer.pe, o, ho * wo)
         sf, nf = layer.fan_in // layer.simd, o // layer.pe
-        lanes = plan.bank_lanes(layer.simd, layer.weight_bits)
+        lanes = bank_lanes(layer.simd, layer.weight_bits)
         banks, bank_bits = layer.simd // lanes, lanes * layer.weight_bits
         prefix = _ident(layer.name)
         if self.with_weights:

@@ -128,11 +128,6 @@ class Block:
     ports: list[Port]
 
 
-def ints(process) -> dict[str, int]:
-    """The integer members of an emit_hls process's configuration (its kernel's sizes and constants)."""
-    return {name: value for kind, name, value in process.config if kind == "int"}
-
-
 def _per_channel(table) -> np.ndarray:
     """emit_hls's [parallel][fold] table of a per-channel value -> the values in channel order."""
     return np.asarray(table.rows, dtype=np.int64).T.reshape(-1)
@@ -140,7 +135,7 @@ def _per_channel(table) -> np.ndarray:
 
 def kernel_params(net: ir.Network, p) -> dict[str, int]:
     """The Verilog parameters of process `p`: its HLS configuration, plus what the HLS types carry."""
-    cfg = ints(p)
+    cfg = p.ints
     x = p.inputs[0] if p.inputs else None
     y = p.outputs[0] if p.outputs else None
 
@@ -242,7 +237,7 @@ class Design:
 
     def parameter_literals(self, p) -> list[tuple[str, str]]:
         """The Verilog parameters of process `p` as literals, its memory images registered in self.memories."""
-        params = {name: str(int(value)) for name, value in self.params(p).items()}
+        params = {name: str(int(value)) for name, value in kernel_params(self.net, p).items()}
         params.update({name: f'"{path}"' for name, path in self.files(p).items()})
         return list(params.items())
 
@@ -250,14 +245,11 @@ class Design:
     def stream(port: str, signal: str) -> list[tuple[str, str]]:
         return [(f"{port}_{f}", f"{signal}_{f}") for f in ("tdata", "tvalid", "tready")]
 
-    def params(self, p) -> dict[str, int]:
-        return kernel_params(self.net, p)
-
     def files(self, p) -> dict[str, str]:
         """The memory images of process `p` (weights, per-channel parameters), registered in self.memories."""
         if p.kernel not in ("mvau", "requant"):
             return {}
-        cfg = ints(p)
+        cfg = p.ints
         tables = {t.name: t for t in self.graph.tables[p.owner]}
         mult, shift = (_per_channel(tables[name]) for name in p.args[-2:])
         if p.kernel == "requant":

@@ -18,8 +18,12 @@ from squeezeflow.hw import spec
 
 from . import ir, kernel_costs, perf
 from .boards import Board
+from .kernel_costs import RESOURCES
 
-RESOURCES = ("lut", "lutram", "ff", "dsp", "bram36", "uram")
+
+def device_counts(resources: dict[str, float]) -> dict[str, float]:
+    """Resources as the device counts them: LUTs used as memory are LUTs too."""
+    return dict(resources, lut=resources["lut"] + resources["lutram"])
 
 
 def _cost_dict(cost) -> dict[str, float]:
@@ -56,6 +60,7 @@ class Estimate:
     macs_per_frame: int
     mac_lanes: int
     total: dict[str, float]
+    used: dict[str, float]  # the total as the device counts it (device_counts)
     capacity: dict[str, float]
     utilization: dict[str, float]
     roofline: dict
@@ -85,9 +90,7 @@ def process_cost(net: ir.Network, p) -> kernel_costs.Cost:
 
     params = kernel_params(net, p)
     if p.kernel == "mvau":
-        layer = net.layer(p.owner)
-        return kernel_costs.mvau_cost(params["SIMD"], params["PE"], params["SF"], params["NF"], params["IN_BITS"],
-                                      params["W_BITS"], params["ACC_BITS"], layer.mac, layer.weight_storage)
+        return kernel_costs.mvau_cost_of(params)
     return kernel_costs.kernel_cost(p.kernel, params)
 
 
@@ -136,9 +139,8 @@ def estimate(net: ir.Network, arrays, board: Board, clock_mhz: float) -> Estimat
             row.weight_kbit = round(layer.out_shape[0] * layer.fan_in * layer.weight_bits / 1000, 1)
         rows.append(row)
     total = _sum([r.resources for r in rows])
-    cap = {"lut": board.lut, "lutram": board.lutram, "ff": board.ff, "dsp": board.dsp, "bram36": board.bram36,
-           "uram": board.uram}
-    used = dict(total, lut=total["lut"] + total["lutram"])  # memory LUTs are LUTs
+    cap = board.capacity
+    used = device_counts(total)
     util = {r: (used[r] / cap[r] if cap[r] else (float("inf") if used[r] else 0.0)) for r in RESOURCES}
     convs = [layer for layer in net.layers if isinstance(layer, ir.Conv)]
     macs = sum(layer.macs for layer in convs)
@@ -148,7 +150,7 @@ def estimate(net: ir.Network, arrays, board: Board, clock_mhz: float) -> Estimat
     bottleneck = max(rows, key=lambda r: r.cycles).name
     return Estimate(board=board.name, part=board.part, clock_mhz=clock_mhz, interval_cycles=interval,
                     latency_cycles=latency, macs_per_frame=macs,
-                    mac_lanes=sum(layer.simd * layer.pe for layer in convs), total=total, capacity=cap,
+                    mac_lanes=sum(layer.simd * layer.pe for layer in convs), total=total, used=used, capacity=cap,
                     utilization=util, bottleneck=bottleneck,
                     roofline={"dsp": board.dsp, "macs_per_dsp_cycle": per_dsp, "fps": round(roof_fps, 1),
                               "fraction": round(fps / roof_fps, 4)},

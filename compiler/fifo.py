@@ -21,8 +21,8 @@ kernel's cycles per frame), during its producer's longest pause.
 Frame edges. A window generator reads no further than the window after the current one needs and starts the next
 frame only once this one is out (hw/rtl/sf_window.v), so it reads nothing while it writes its last rows and then
 the input of its first window (perf.window_schedule: lead_words, about a row) before writing again. Its input
-stream holds that and a pixel more, so that its producer keeps going across the frame boundary. Without it a producer with little slack falls behind once per
-frame: 2.5% of the interval on SqueezeNet 1.1 at 64x64.
+stream holds that and a pixel more, so that its producer keeps going across the frame boundary. Without it a
+producer with little slack falls behind once per frame: 2.5% of the interval on SqueezeNet 1.1 at 64x64.
 
 Row bursts. A window of row stride SH > 1 fed at the pipeline's pace emits an output row only while the last input
 row it needs arrives, 1/SH of the time, and nothing while the other SH - 1 rows arrive; a consumer that works at
@@ -37,7 +37,7 @@ import math
 
 from . import perf
 
-MIN_DEPTH = 2
+MIN_DEPTH = 2  # what sf_fifo and hls::stream need to move a word per cycle
 JOIN_SLACK_PIXELS = 2
 
 
@@ -78,18 +78,16 @@ def size(graph) -> None:
     consumers = {id(s): p for p in graph.processes for s in p.inputs}
     for s in graph.streams:
         s.depth = MIN_DEPTH + s.pixel_words
-        producer = s.producer
-        if producer.kernel == "window" and id(s) in consumers:
-            pause = perf.window_schedule(producer.ints).row_gap
-            s.depth += math.ceil(pause * s.words / interval)
-    for p in graph.processes:
-        if p.kernel == "window":
-            s = p.inputs[0]
-            s.depth = max(s.depth, MIN_DEPTH + perf.window_schedule(p.ints).lead_words + s.pixel_words)
-        if p.kernel == "window" and p.ints["SH"] > 1:
-            s = _row_burst_stream(p, consumers)
-            if s is not None:
-                s.depth += math.ceil((p.ints["SH"] - 1) / p.ints["SH"] * p.ints["WO"]) * s.pixel_words
+    for p in graph.processes:  # in topological order, as the rules below assume
+        if p.kernel != "window":
+            continue
+        c, schedule = p.ints, perf.window_schedule(p.ints)
+        out, source = p.outputs[0], p.inputs[0]
+        out.depth += math.ceil(schedule.row_gap * out.words / interval)  # throughput
+        source.depth = max(source.depth, MIN_DEPTH + schedule.lead_words + source.pixel_words)  # frame edges
+        if c["SH"] > 1:  # row bursts
+            burst = _row_burst_stream(p, consumers)
+            burst.depth += math.ceil((c["SH"] - 1) / c["SH"] * c["WO"]) * burst.pixel_words
     _deadlock_depths(graph)
 
 

@@ -1,7 +1,7 @@
 """FPGA resources of the RTL kernels (hw/rtl/) as formulas of their Verilog parameters (sf_mvau: `mvau_cost`).
 
-For the planner: `kernel_cost(module, params)` takes the parameters
-exactly as `emit_rtl.Design.params(p)` returns them (ints; sf_fifo: WIDTH, DEPTH) and returns a `Cost`: LUT (logic),
+For the planner: `kernel_cost(module, params)` takes the parameters exactly as `emit_rtl.kernel_params(net, p)`
+returns them (ints; sf_fifo: WIDTH, DEPTH) and returns a `Cost`: LUT (logic),
 LUTRAM (LUTs used as memory, SRLs included), FF, DSP (DSP48E2), BRAM36 (a RAMB18 counts 0.5) and URAM (URAM288).
 `memory_cost(width_bits, depth_words, style)` prices a memory of that shape ("bram", "lutram", "uram" or "auto":
 what yosys does by default), for weight memories and FIFOs.
@@ -55,7 +55,7 @@ import math
 import random
 import shutil
 import tempfile
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 from squeezeflow.hw import spec
@@ -84,6 +84,9 @@ class Cost:
 
     def as_dict(self) -> dict[str, float]:
         return asdict(self)
+
+
+RESOURCES = tuple(f.name for f in fields(Cost))  # the resources every model and report counts, in this order
 
 
 def clog2(x: int) -> int:
@@ -406,6 +409,14 @@ def fifo_cost(width: int, depth: int) -> Cost:
     return kernel_cost("sf_fifo", {"WIDTH": width, "DEPTH": depth})
 
 
+def mvau_cost_of(params: dict) -> Cost:
+    """mvau_cost of an sf_mvau from its Verilog parameters (emit_rtl.kernel_params)."""
+    p = {k: int(v) for k, v in params.items()}
+    return mvau_cost(p["SIMD"], p["PE"], p["SF"], p["NF"], p["IN_BITS"], p["W_BITS"], p["ACC_BITS"],
+                     spec.MAC_IMPLS[p["MAC"]], spec.WEIGHT_STORAGES[p["WEIGHT_STORAGE"]], p["MULT_BITS"],
+                     p["SHIFT_BITS"])
+
+
 def window_cost(config: dict, lanes: int, bits: int) -> Cost:
     """An sf_window from its HLS configuration (H W CG KH KW SH SW PT PL HO WO; ROWS defaults to KH + SH as in
     sf_window.v), `lanes` lanes of `bits` bits."""
@@ -533,8 +544,5 @@ def predicted(module: str, params: dict) -> Cost:
             style = "bram"
         return memory_cost(int(params["WIDTH"]), depth, style, bool(params.get("ROM", 0)))
     if module == "sf_mvau":
-        p = {k: int(v) for k, v in params.items()}
-        return mvau_cost(p["SIMD"], p["PE"], p["SF"], p["NF"], p["IN_BITS"], p["W_BITS"], p["ACC_BITS"],
-                         spec.MAC_IMPLS[p["MAC"]], spec.WEIGHT_STORAGES[p["WEIGHT_STORAGE"]], p["MULT_BITS"],
-                         p["SHIFT_BITS"])
+        return mvau_cost_of(params)
     return kernel_cost(module, params)

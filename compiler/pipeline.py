@@ -66,9 +66,9 @@ def compile_model(model_path, preprocess: str | None = None, warn=print, board: 
     return net, arrays
 
 
-def write_build(build_dir, net: ir.Network, arrays, backend: str = "hls") -> Path:
+def write_build(build_dir, net: ir.Network, arrays, backend: str = "hls", est=None) -> Path:
     """Write every artefact into a fresh temporary folder beside BUILD/, then swap it into place, so a failure
-    never leaves a half-written build."""
+    never leaves a half-written build. `est`: the plan's estimate for report.*, when the caller has it already."""
     from . import emit_hls, emit_rtl, manifest, report
     from .boards import board
     from .estimate import estimate
@@ -87,7 +87,7 @@ def write_build(build_dir, net: ir.Network, arrays, backend: str = "hls") -> Pat
         if backend in ("rtl", "both"):
             emit_rtl.emit(staging / "rtl", net, arrays)
         manifest.write(staging, net)  # manifest.json (the driver's contract) and sim/ (the simulated board)
-        report.write(staging, estimate(net, arrays, board(net.board), net.clock_mhz), net.name)
+        report.write(staging, est or estimate(net, arrays, board(net.board), net.clock_mhz), net.name)
         if build_dir.exists():
             shutil.rmtree(build_dir)
         staging.rename(build_dir)
@@ -116,8 +116,9 @@ def run(args) -> int:
     net, arrays = compile_model(args.model, args.preprocess, warn=lambda m: print(m, file=sys.stderr),
                                 board=args.board, config=config, clock_mhz=args.clock, max_util=args.max_util,
                                 target_fps=args.target_fps)
-    write_build(args.output, net, arrays, args.backend)
-    report.print_table(estimate(net, arrays, board(net.board), net.clock_mhz))
+    est = estimate(net, arrays, board(net.board), net.clock_mhz)
+    write_build(args.output, net, arrays, args.backend, est)
+    report.print_table(est)
     convs = [layer for layer in net.layers if isinstance(layer, ir.Conv)]
     print(f"compiled {net.name}: {len(net.layers)} layers ({len(convs)} convolutions), input {net.input_shape}, "
           f"{net.num_classes} classes -> {args.output}")

@@ -14,8 +14,9 @@ comes from --target-fps (the cheapest plan found at that T).
 
 Everything outside the options (pools, joins, converters, ports, FIFOs, whose depths follow the folding) is
 costed on the whole dataflow graph (estimate.py) of the previous round's plan and held fixed in the next. When the
-estimate of a plan comes out over the limit, the next round aims that much lower on the resources that were over;
-when a lower aim finds nothing, it goes halfway back; at most PLAN_ROUNDS rounds. Without --target-fps, `_tighten` then bisects between the fastest
+estimate of a plan comes out over the limit, the next round plans with the outside costs as they now are and,
+after SETTLE_ROUNDS, also aims that much lower on the resources that were over; when a lower aim finds nothing, it
+goes halfway back; at most PLAN_ROUNDS rounds. Without --target-fps, `_tighten` then bisects between the fastest
 interval a round tried and the one that fit, each probe judged by the whole estimate.
 
 A user config pins any layer ({"layers": {"fire2_expand3x3": {"simd": 16, "pe": 8, "mac": "dsp_packed",
@@ -33,8 +34,8 @@ from squeezeflow.hw import spec
 from . import ir, kernel_costs, perf
 from .boards import Board
 from .errors import UserError
+from .kernel_costs import RESOURCES
 
-RESOURCES = ("lut", "lutram", "ff", "dsp", "bram36", "uram")
 DEFAULT_MAX_UTIL = 0.85
 REPAIR_MOVES = 400
 PRICE_ROUNDS = 40
@@ -47,11 +48,6 @@ _PIN_KEYS = {"simd", "pe", "mac", "weight_storage"}
 
 def divisors(n: int) -> list[int]:
     return [d for d in range(1, n + 1) if n % d == 0]
-
-
-def bank_lanes(simd: int, weight_bits: int) -> int:
-    """Lanes per HLS weight memory word: the largest divisor of SIMD whose word fits 64 bits (a BRAM port is 72)."""
-    return max(d for d in divisors(simd) if d * weight_bits <= 64 or d == 1)
 
 
 def cost_vector(cost: kernel_costs.Cost) -> np.ndarray:
@@ -76,7 +72,7 @@ def _undominated(points: np.ndarray) -> np.ndarray:
 
 
 def capacity(board: Board) -> np.ndarray:
-    return np.array([board.lut, board.lutram, board.ff, board.dsp, board.bram36, board.uram], dtype=float)
+    return np.array([board.capacity[r] for r in RESOURCES], dtype=float)
 
 
 @dataclass(frozen=True)
@@ -144,9 +140,10 @@ class Planner:
         wide = (spec.MAX_WORD_BITS // x.bits, spec.MAX_WORD_BITS // layer.out_type.bits)
         for simd in [pin["simd"]] if "simd" in pin else [d for d in divisors(c) if d <= wide[0]]:
             for pe in [pin["pe"]] if "pe" in pin else [d for d in divisors(o) if d <= wide[1]]:
-                cycles = max(perf.kernel_cycles(k, cfg) for k, cfg in _conv_kernels(self.net, layer, simd, pe))
-                window = _conv_kernels(self.net, layer, simd, pe)[0]
-                window_cost = kernel_costs.window_cost(window[1], simd, x.bits) if window[0] == "window" else None
+                kernels = _conv_kernels(self.net, layer, simd, pe)
+                cycles = max(perf.kernel_cycles(k, cfg) for k, cfg in kernels)
+                kind, window = kernels[0]
+                window_cost = kernel_costs.window_cost(window, simd, x.bits) if kind == "window" else None
                 for mac in [pin["mac"]] if "mac" in pin else spec.MAC_IMPLS:
                     if mac == "dsp_packed" and not (pe % 2 == 0 and spec.packs(x.bits, x.signed, layer.weight_bits,
                                                                                  simd, self.board.dsp_type)):
@@ -275,8 +272,9 @@ def plan(net: ir.Network, arrays, board: Board, clock_mhz: float, max_util: floa
                         why=f"even fully unrolled, a layer needs {planner.fastest()} cycles per frame "
                             f"({clock_mhz * 1e6 / planner.fastest():.0f} fps)")
     # The processes outside the convolutions' options (pools, joins, FIFOs), first as the slowest plan has them.
-    planner.apply(planner.smallest())
-    fixed = _outside(estimate(net, arrays, board, clock_mhz), planner.smallest())
+    smallest = planner.smallest()
+    planner.apply(smallest)
+    fixed = _outside(estimate(net, arrays, board, clock_mhz), smallest)
     budget = np.full(len(RESOURCES), limit)
     result, fastest_tried = None, None
     last_fit, least = budget, fixed
@@ -298,7 +296,7 @@ def plan(net: ir.Network, arrays, board: Board, clock_mhz: float, max_util: floa
         util = np.array([report.utilization[r] for r in RESOURCES])
         if util.max() <= limit + 1e-9:
             if target is None:
-                _tighten(planner, net, arrays, board, clock_mhz, limit, fastest_tried, found)
+                _tighten(planner, net, arrays, board, clock_mhz, limit, fastest_tried, found, fixed)
             return []
         # The plan came out over because the costs outside the options moved with it (FIFO depths follow the
         # folding). The next round sees them as they are now; if that keeps swinging, it also aims lower on the
@@ -306,7 +304,7 @@ def plan(net: ir.Network, arrays, board: Board, clock_mhz: float, max_util: floa
         if round_ >= SETTLE_ROUNDS:
             budget = np.where(util > limit, budget - 1.5 * (util - limit) - BACKOFF, budget)
     if result is None:
-        planner.apply(planner.smallest())
+        planner.apply(smallest)
         report = estimate(net, arrays, board, clock_mhz)
         over = ", ".join(f"{r} {100 * u:.0f}%" for r, u in report.utilization.items() if u > limit)
         what = f"{target_fps:g} fps" if target is not None else "the network"
@@ -320,15 +318,15 @@ def plan(net: ir.Network, arrays, board: Board, clock_mhz: float, max_util: floa
 
 
 def _tighten(planner: Planner, net, arrays, board: Board, clock_mhz: float, limit: float, fastest_tried: int,
-             fitted: tuple[int, dict]) -> None:
+             fitted: tuple[int, dict], fixed: np.ndarray) -> None:
     """Bisect between the fastest interval a round planned (which came out over) and the one that fits, judging
     every probe by the whole estimate: a round plans against the outside costs of a faster plan (deeper FIFOs),
-    so the plan that first fits is often slower than it needs to be. Leaves the fastest fitting plan applied."""
+    so the plan that first fits is often slower than it needs to be. `fixed`: the outside costs of the fitted plan.
+    Leaves the fastest fitting plan applied."""
     from .estimate import estimate
 
     best_interval, best = fitted
     lo, hi = fastest_tried, best_interval
-    fixed = _outside(estimate(net, arrays, board, clock_mhz), best)
     budget = np.full(len(RESOURCES), limit)
     for _ in range(TIGHTEN_PROBES):
         if hi - lo <= max(1, lo // 500):
@@ -381,5 +379,6 @@ def _pins(net: ir.Network, board: Board, config: dict | None) -> dict[str, dict]
             raise UserError(f"config: {name} mac={pins['mac']!r}", why=f"one of {', '.join(spec.MAC_IMPLS)}")
         storage = pins.get("weight_storage", "bram")
         if storage not in spec.WEIGHT_STORAGES:
-            raise UserError(f"config: {name} weight_storage={storage!r}", why=f"one of {', '.join(spec.WEIGHT_STORAGES)}")
+            raise UserError(f"config: {name} weight_storage={storage!r}",
+                            why=f"one of {', '.join(spec.WEIGHT_STORAGES)}")
     return config.get("layers", {})

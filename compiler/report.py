@@ -14,7 +14,8 @@ from pathlib import Path
 
 from squeezeflow import templates
 
-from .estimate import RESOURCES, Estimate
+from .estimate import Estimate, device_counts
+from .kernel_costs import RESOURCES
 
 TEMPLATES = Path(templates.__file__).resolve().parent / "report"
 PLOTS = ("report_cycles.png", "report_resources.png")
@@ -53,8 +54,8 @@ def plots(est: Estimate) -> dict[str, bytes]:
     bottom = [0.0] * len(shown)
     cmap = plt.get_cmap("tab20")
     for i, row in enumerate(rows):
-        shares = [(row.resources[r] + (row.resources["lutram"] if r == "lut" else 0)) / est.capacity[r]
-                  for r in shown]
+        counts = device_counts(row.resources)
+        shares = [counts[r] / est.capacity[r] for r in shown]
         ax.bar([LABELS[r] for r in shown], shares, bottom=bottom, color=cmap(i % 20), label=row.name)
         bottom = [b + s for b, s in zip(bottom, shares)]
     ax.axhline(1.0, color="#555", linewidth=1)
@@ -81,6 +82,7 @@ def write(build_dir, est: Estimate, net_name: str) -> None:
                              autoescape=True, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     html = env.get_template("report.html.j2").render(
         est=est, doc=doc, name=net_name, labels=LABELS, resources=[r for r in RESOURCES if est.capacity[r]],
+        all_resources=RESOURCES,
         images={name: base64.b64encode(data).decode() for name, data in images.items()})
     (build_dir / "report.html").write_text(html)
 
@@ -99,7 +101,7 @@ def print_table(est: Estimate, file=None) -> None:
         conv = r.simd is not None
         table.add_row(r.name, f"{r.macs / 1e6:.1f}" if conv else "", str(r.simd) if conv else "",
                       str(r.pe) if conv else "", r.mac or "", r.weight_storage or "", f"{r.cycles:,}",
-                      f"{100 * r.share:.0f}%", f"{r.resources['lut'] + r.resources['lutram']:,.0f}",
+                      f"{100 * r.share:.0f}%", f"{device_counts(r.resources)['lut']:,.0f}",
                       f"{r.resources['ff']:,.0f}", f"{r.resources['dsp']:g}", f"{r.resources['bram36']:g}",
                       style="bold red" if r.name == est.bottleneck else None)
     console.print(table)
@@ -108,9 +110,8 @@ def print_table(est: Estimate, file=None) -> None:
             continue
         u = est.utilization[r]
         filled = min(40, round(40 * u))
-        used = est.total[r] + (est.total["lutram"] if r == "lut" else 0)
         console.print(f"  {LABELS[r]:7} [{'#' * filled}{'.' * (40 - filled)}] {100 * u:5.1f}%  "
-                      f"{used:,.0f} of {est.capacity[r]:,}", highlight=False)
+                      f"{est.used[r]:,.0f} of {est.capacity[r]:,}", highlight=False)
     roof = est.roofline
     console.print(f"  {est.fps:.1f} fps (interval {est.interval_cycles:,} cycles, bottleneck {est.bottleneck}), "
                   f"latency {est.latency_ms:.2f} ms; DSP roofline {roof['fps']:.0f} fps "

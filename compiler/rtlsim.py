@@ -113,9 +113,7 @@ def ideal_cycles(p) -> int:
     """Cycles per frame that process `p` needs at least: a kernel moves at most one word per port per cycle (the AXI
     converters one beat), and an MVAU spends a cycle on each weight tile (PIXELS * NF * SF). A schedule's losses
     come on top (the planner's perf.kernel_cycles models them; layer_cycles measures them)."""
-    from .emit_rtl import ints
-
-    cfg = ints(p)
+    cfg = p.ints
     words = [s.words for s in p.inputs + p.outputs]
     if p.kernel == "mvau":
         words.append(cfg["PIXELS"] * cfg["NF"] * cfg["SF"])
@@ -215,7 +213,7 @@ def run_layers(exe: Path, frames: int, max_idle: int) -> dict[str, dict]:
     return result
 
 
-def layer_cycles(build_dir, frames: int = 3) -> dict[str, dict]:
+def layer_cycles(build_dir, frames: int = PER_LAYER_FRAMES) -> dict[str, dict]:
     """Every layer of BUILD/ on its own at full rate (module docstring), in graph order ("input" and "output" are
     the AXI converters): {layer: {"latency_cycles", "interval_cycles", "ideal_cycles"}}."""
     return measure_layers(build_dir, frames)["layers"]

@@ -394,7 +394,8 @@ def test_mvau_multiplier_mappings_are_bit_exact(tmp_path):
     stub = tmp_path / "stub"
     stub.mkdir()
     ap_int = csim.ap_types_dir() / "ap_int.h"
-    (stub / "ap_int.h").write_text(f'#pragma once\n#undef __SYNTHESIS__\n#include "{ap_int}"\n#define __SYNTHESIS__ 1\n')
+    (stub / "ap_int.h").write_text(f'#pragma once\n#undef __SYNTHESIS__\n#include "{ap_int}"\n'
+                                   '#define __SYNTHESIS__ 1\n')
     hls = Path(spec.__file__).resolve().parent / "hls"
     for variant, flags in [("csim", []), ("synthesis", ["-D__SYNTHESIS__", "-I", str(stub)])]:
         exe = tmp_path / variant

@@ -75,7 +75,7 @@ def test_each_layer_on_its_own_runs_near_its_busiest_kernel(small, capsys):
 
     busiest = {}
     for p in build_graph(*load_build(small)).processes:
-        cfg = emit_rtl.ints(p)
+        cfg = p.ints
         words = [s.words for s in p.inputs + p.outputs]
         if p.kernel == "mvau":
             words.append(cfg["PIXELS"] * cfg["NF"] * cfg["SF"])
