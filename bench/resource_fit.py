@@ -35,7 +35,7 @@ MEASURED = {"lut": "LUT", "lutram": "LUTRAM", "ff": "FF", "dsp": "DSP", "bram36"
 EXACT = ("lutram", "dsp", "bram36", "uram")  # the model claims these exactly
 # shown in the parameter column, in this order
 KEYS = ("SIMD", "PE", "SF", "NF", "MAC", "WEIGHT_STORAGE", "ACC_BITS", "WIDTH", "DEPTH", "ROM", "STYLE", "LANES",
-        "BITS", "W", "CG", "ROWS", "SH", "K", "IN_LANES", "OUT_LANES",
+        "BITS", "W", "CG", "ROWS", "KH", "KW", "SH", "PL", "K", "IN_LANES", "OUT_LANES",
         "IN_BITS", "PRODUCT_BITS", "SUM_BITS", "CGA", "CGB", "PIXELS", "P", "SHIFT_BITS", "WORDS", "VALUES",
         "LANE_BITS", "LANE_SIGNED")
 
@@ -51,6 +51,13 @@ def window(lanes, w, cg, stride=1, k=3, bits=8):
         pad, out = 0, (w - k + stride - 1) // stride + 1
     return dict(LANES=lanes, H=w, W=w, CG=cg, KH=k, KW=k, SH=stride, SW=stride, PT=pad, PL=pad, HO=out, WO=out,
                 ROWS=k + stride, PAD=0, BITS=bits)
+
+
+def pool(lanes, w, cg, k=3, stride=2, pad=0, bits=8, signed=0):
+    """An sf_pool: SqueezeNet 1.1's 3x3/2 ceil-mode max pools (unpadded), or padded in floor mode."""
+    out = (w + 2 * pad - k + (0 if pad else stride - 1)) // stride + 1
+    return dict(LANES=lanes, BITS=bits, SIGNED=signed, CG=cg, H=w, W=w, KH=k, KW=k, SH=stride, SW=stride, PT=pad,
+                PL=pad, HO=out, WO=out, NA=-(-k // stride), NB=-(-k // stride))
 
 
 def requant(lanes, cg, in_bits=8, signed=0, product=34, zp_in=128):
@@ -81,6 +88,7 @@ SQUEEZENET = [
     *[("sf_fifo", dict(WIDTH=w, DEPTH=d)) for w, d in [(8, 2), (64, 2), (136, 2), (32, 16), (24, 64), (16, 128),
                                                         (8, 1216), (24, 2432), (16, 4864)]],
     *[("sf_maxpool", dict(LANES=lanes, K=9, CG=cg, BITS=8, SIGNED=0)) for lanes, cg in [(16, 4), (4, 32), (2, 128)]],
+    *[("sf_pool", pool(*a)) for a in [(16, 111, 4), (4, 111, 16), (4, 55, 32), (2, 27, 128)]],
     *[("sf_regroup", dict(IN_LANES=i, OUT_LANES=o, BITS=b)) for i, o, b in [(16, 2, 8), (1, 8, 8), (3, 1, 8),
                                                                              (8, 1, 17)]],
     *[("sf_requant", requant(*a)) for a in [(4, 16), (3, 64), (8, 125, 17, 1, 43, 0)]],
@@ -99,6 +107,9 @@ AROUND = [
     *[("sf_window", window(*a)) for a in [(64, 13, 1), (32, 55, 2)]],
     *[("sf_fifo", dict(WIDTH=w, DEPTH=d)) for w, d in [(8, 32), (8, 256), (512, 64), (512, 65)]],
     *[("sf_maxpool", dict(LANES=lanes, K=9, CG=cg, BITS=8, SIGNED=0)) for lanes, cg in [(64, 1), (1, 512)]],
+    *[("sf_pool", pool(*a)) for a in [(64, 13, 1), (16, 13, 2, 3, 2, 0, 8, 1), (8, 56, 8, 2), (4, 56, 16, 3, 2, 1),
+                                      (32, 55, 2), (1, 27, 64), (4, 13, 4), (8, 224, 1), (8, 111, 1),
+                                      (2, 27, 32, 3, 2, 0, 16, 1)]],
     ("sf_regroup", dict(IN_LANES=64, OUT_LANES=1, BITS=8)),
     ("sf_requant", requant(16, 8)),
     ("sf_gap", dict(LANES=20, CG=50, PIXELS=169, ZP=0, IN_BITS=8, IN_SIGNED=0, SUM_BITS=17)),
@@ -180,6 +191,8 @@ def mapping_of(module, params) -> str:
         width, depth, rom = params["LANES"] * params["BITS"], params["ROWS"] * params["W"] * params["CG"], False
     elif module == "sf_maxpool":
         width, depth, rom = params["LANES"] * params["BITS"], params["CG"], False
+    elif module == "sf_pool":  # its row slots; the column slots are sf_maxpool's
+        width, depth, rom = params["LANES"] * params["BITS"], params["WO"] * params["CG"], False
     elif module == "sf_gap":
         width, depth, rom = params["LANES"] * params["SUM_BITS"], params["CG"], False
     elif module in ("sf_fifo", kc.MEMORY):

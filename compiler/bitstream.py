@@ -44,8 +44,7 @@ PROJECT, BD = "squeezeflow", "sf"
 IP_REPOS = ("../hls/sf_hls/solution/impl/ip", "../hls/sf_hls/hls/impl/ip")
 # The DMA's transfer-length register: 26 bits (its maximum) allow 64 MiB per transfer, a batch of ~400 224x224 frames.
 DMA_LENGTH_BITS = 26
-# The accelerator's AXI4-Stream port for weights streamed from DDR (the contract with the HLS and RTL tops).
-WEIGHTS_PORT = "weights"
+WEIGHTS_DMA = "dma_weights"  # MM2S only: replays the weight image (manifest.FILES) into spec.WEIGHTS_PORT
 # Accelerator stream interfaces per back end: Vitis HLS renames ports called after VHDL keywords (in, out) to *_r.
 STREAMS = {"hls": ("in_r", "out_r"), "rtl": ("in", "out")}
 # Utilisation report rows (UltraScale+ name, 7-series name) -> the keys of compiler/synth.py.
@@ -118,15 +117,27 @@ def _dma(name: str, s2mm: bool) -> Cell:
     return Cell(name, "-type ip -vlnv xilinx.com:ip:axi_dma", config, clocks, ["axi_resetn"])
 
 
-def ddr_weight_layers(net: ir.Network) -> list[str]:
-    return [layer.name for layer in net.layers if isinstance(layer, ir.Conv) and layer.weight_storage == "ddr"]
+def ddr_weight_layers(net: ir.Network) -> list[ir.Conv]:
+    return [layer for layer in net.layers if isinstance(layer, ir.Conv) and layer.weight_storage == "ddr"]
+
+
+def weights_from_ddr(net: ir.Network, image: str) -> dict | None:
+    """The manifest's `weights_from_ddr`: the DMA and port of the weight stream, its layers, its beats per frame and
+    the file (`image`, relative to the manifest) the host loads into DDR; None when every weight is on chip."""
+    layers = ddr_weight_layers(net)
+    if not layers:
+        return None
+    beats = sum((layer.out_shape[0] // layer.pe) * (layer.fan_in // layer.simd)
+                * spec.weight_tile_beats(layer.pe, layer.simd, layer.weight_bits) for layer in layers)
+    return {"dma": WEIGHTS_DMA, "port": spec.WEIGHTS_PORT, "layers": [layer.name for layer in layers],
+            "beats": beats, "file": image}
 
 
 def block_design(net: ir.Network, board: Board, mhz: str, backend: str) -> Design:
     ps = _ps(board, mhz)
     stream_in, stream_out = STREAMS[backend]
     ddr_layers = ddr_weight_layers(net)
-    weights_dma = [_dma("dma_weights", s2mm=False)] if ddr_layers else []
+    weights_dma = [_dma(WEIGHTS_DMA, s2mm=False)] if ddr_layers else []
     if backend == "hls":
         accel = Cell("squeezeflow", f"-type ip -vlnv {HLS_VLNV}", clocks=["ap_clk"], resets=["ap_rst_n"])
         hash_gpio, control = [], "squeezeflow/s_axi_control"
@@ -148,7 +159,7 @@ def block_design(net: ir.Network, board: Board, mhz: str, backend: str) -> Desig
     intf_nets += [("data_sc/M00_AXI", f"ps/{ps['data']}"), ("dma/M_AXIS_MM2S", f"squeezeflow/{stream_in}"),
                   (f"squeezeflow/{stream_out}", "dma/S_AXIS_S2MM")]
     if ddr_layers:
-        intf_nets.append(("dma_weights/M_AXIS_MM2S", f"squeezeflow/{WEIGHTS_PORT}"))
+        intf_nets.append((f"{WEIGHTS_DMA}/M_AXIS_MM2S", f"squeezeflow/{spec.WEIGHTS_PORT}"))
     nets = [[f"ps/{ps['clk']}"] + [f"ps/{pin}" for pin in ps["clocks"]]
             + [f"{cell.name}/{pin}" for cell in cells for pin in cell.clocks],
             [f"ps/{ps['resetn']}", "rst/ext_reset_in"],
@@ -157,8 +168,7 @@ def block_design(net: ir.Network, board: Board, mhz: str, backend: str) -> Desig
         nets.append(["squeezeflow/model_hash", "model_hash/gpio_io_i"])
     overlay = {"board": board.name, "backend": backend, "clock_mhz": float(mhz), "accelerator": "squeezeflow",
                "dma": "dma", "model_hash_ip": (hash_gpio or [accel])[0].name, "dma_length_bits": DMA_LENGTH_BITS,
-               "weights_from_ddr": {"dma": "dma_weights", "port": WEIGHTS_PORT, "layers": ddr_layers}
-               if ddr_layers else None}
+               "weights_from_ddr": weights_from_ddr(net, f"{net.name}.ddr_weights.bin")}
     return Design(ps, cells, intf_nets, nets, overlay)
 
 
@@ -172,6 +182,8 @@ def write_scripts(build: Path, net: ir.Network, mhz: float, backend: str, bitstr
     """Write BUILD/vivado/ (see the module docstring); the same arguments give the same bytes."""
     import jinja2
 
+    from .manifest import FILES
+
     board = board_named(net.board)
     clock = f"{mhz:g}"
     design = block_design(net, board, clock, backend)
@@ -184,7 +196,7 @@ def write_scripts(build: Path, net: ir.Network, mhz: float, backend: str, bitstr
     rtl = build / "rtl"
     context = dict(
         net=net, board=board, backend=backend, mhz=clock, design=design, project=PROJECT, bd=BD,
-        versions=SUPPORTED, ip_repos=IP_REPOS, board_part_pattern=board.board_part.rsplit(":", 1)[0] + ":*",
+        versions=SUPPORTED, ip_repos=IP_REPOS, weight_image=FILES["weights"], board_part_pattern=board.board_part.rsplit(":", 1)[0] + ":*",
         # relative paths keep the scripts byte-identical wherever the tree lives
         publish=os.path.relpath(bitstreams.resolve() / board.name, out.resolve()),
         rtl_sources=[f"../rtl/{line.strip()}" for line in (rtl / "sources.f").read_text().splitlines()
@@ -197,6 +209,10 @@ def write_scripts(build: Path, net: ir.Network, mhz: float, backend: str, bitstr
     if not doc:
         print(f"warning: {manifest} not found: the published {net.name}.json holds the overlay section only",
               file=sys.stderr)
+    ddr = design.overlay["weights_from_ddr"]
+    if ddr:  # published beside the bitstream, where the manifest's weights_from_ddr.file points
+        doc["weights_from_ddr"] = ddr
+        shutil.copyfile(require_file(build / FILES["weights"], "weight image"), out / FILES["weights"])
     (out / "manifest.json").write_text(json.dumps({**doc, "overlay": design.overlay}, indent=1, sort_keys=True) + "\n")
     return out
 

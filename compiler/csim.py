@@ -129,7 +129,8 @@ def run_frames(tb: Path, frames, out_beats: int, tap_dir: Path | None = None):
 
 
 def decode_stream(raw, stream):
-    """Values carried by `stream` (emit_hls.Stream) from its tap file's uint64 limbs, in stream order."""
+    """Values carried by `stream` (emit_hls.Stream) from its tap file's uint64 limbs, pixel by pixel (channels
+    innermost) whatever the stream's order."""
     import numpy as np
 
     width = stream.lanes * stream.bits
@@ -139,6 +140,8 @@ def decode_stream(raw, stream):
     values = (lanes << np.arange(stream.bits)).sum(axis=-1)
     if stream.signed:
         values -= (values >> (stream.bits - 1)) << stream.bits
+    if stream.channel_major:
+        values = values.reshape(stream.pixel_words, -1, stream.lanes).transpose(1, 0, 2)
     return values.reshape(-1)
 
 

@@ -56,6 +56,7 @@ class Stream:
     pixels: int  # per frame
     depth: int = fifo.MIN_DEPTH
     producer: Process | None = None
+    channel_major: bool = False  # words by channel group, then pixel (sf_mvau.h mvau_streamed's output)
 
     @property
     def var(self) -> str:
@@ -116,6 +117,7 @@ class Graph:
     tables: dict[str, list[Table]] = field(default_factory=dict)  # owner -> per-channel tables of its processes
     weights: dict[str, tuple[Table, str]] = field(default_factory=dict)  # layer -> (table, ir weight_storage)
     taps: dict[str, Stream] = field(default_factory=dict)  # layer (or "input") -> the stream of its output
+    weight_port: str | None = None  # the layer whose weights stream in through WEIGHTS_PORT, if any
 
 
 def window_lead(h: int, w: int, kernel, stride, pad, ho: int, wo: int) -> int:
@@ -134,6 +136,20 @@ def window_lead(h: int, w: int, kernel, stride, pad, ho: int, wo: int) -> int:
         return min(oy * sh - pt + kh - 1, h - 1) * w + min(ox * sw - pl + kw - 1, w - 1) + 1
 
     return max(needed(p + 2) - p for p in range(ho * wo))
+
+
+def can_stream_weights(net: ir.Network, layer: ir.Conv) -> bool:
+    """Whether `layer` may stream its weights from DDR: its output (channel group by channel group) goes to global
+    pools only (sf_mvau.h mvau_streamed)."""
+    consumers = net.consumers(layer.name)
+    return bool(consumers) and all(isinstance(c, ir.GlobalAvgPool) for c in consumers)
+
+
+def pool_is_separable(hw, kernel, stride, pad, out_hw) -> bool:
+    """Whether sf::pool can do a max pool: in each dimension, no two windows end at the same input position (they
+    could only where ceil mode or padding clip more than the last one at the edge)."""
+    return all(o < 2 or (o - 2) * s - p + k - 1 < n - 1
+               for n, k, s, p, o in zip(hw, kernel, stride, pad[:2], out_hw))
 
 
 def bank_lanes(simd: int, weight_bits: int) -> int:
@@ -187,6 +203,8 @@ class _Builder:
         if len(consumers) != 2:
             raise UserError(f"layer {name!r} feeds {len(consumers)} layers; the HLS back end duplicates to two at most")
         branches = [self.stream(f"{name}->{c}", s.bits, s.signed, s.lanes, s.channels, s.pixels) for c in consumers]
+        for b in branches:
+            b.channel_major = s.channel_major
         self.process(f"{name}:dup", "duplicate", name, [("type", "word_t", s.word), ("int", "WORDS", s.words)],
                      [s], branches, [s.var] + [b.var for b in branches])
         for consumer, branch in zip(consumers, branches):
@@ -289,28 +307,55 @@ class _Builder:
         lanes = bank_lanes(layer.simd, layer.weight_bits)
         banks, bank_bits = layer.simd // lanes, lanes * layer.weight_bits
         prefix = _ident(layer.name)
-        if self.with_weights:
-            self.g.weights[layer.name] = (self.weight_table(layer, prefix, lanes, banks, bank_bits),
-                                          layer.weight_storage)
         rq = layer.requant
         bias = self.table(layer.name, f"{prefix}_bias", f"sf::rom_int<{layer.acc_bits}>",
                           self.arrays[f"{layer.name}.bias"].astype(np.int64).reshape(nf, layer.pe).T)
         mult, shift, shift_bits = self.requant_tables(layer.name, layer.name, rq, o, (layer.pe, nf))
         product_bits = max(layer.acc_bits + spec.REQUANT_MULT_BITS + 1, max(rq.shift) + 2)
-        self.process(layer.name, "mvau", layer.name,
-                     [("str", "NAME", layer.name), ("type", "in_t", x.lane), ("type", "in_word", x.word),
-                      ("type", "out_t", out.lane), ("type", "out_word", out.word),
-                      ("type", "w_t", _lane_type(layer.weight_bits, True)),
-                      ("type", "acc_t", _lane_type(layer.acc_bits, True)), ("int", "SIMD", layer.simd),
-                      ("int", "PE", layer.pe), ("int", "SF", sf), ("int", "NF", nf), ("int", "PIXELS", ho * wo),
-                      ("int", "BANKS", banks), ("int", "BANK_LANES", lanes), ("int", "BANK_BITS", bank_bits),
-                      ("int", "ACC_BITS", layer.acc_bits), ("int", "MULT_BITS", spec.REQUANT_MULT_BITS),
-                      ("int", "SHIFT_BITS", shift_bits), ("int", "PRODUCT_BITS", product_bits),
-                      ("int", "ZP", rq.zero_point), ("int", "LO", rq.lo), ("int", "HI", rq.hi),
-                      ("int", "MAC", spec.MAC_IMPLS.index(layer.mac)),
-                      ("int", "PACK_SHIFT", spec.pack_shift(x.bits, x.signed, layer.weight_bits, layer.simd))],
-                     [x], [out], [x.var, out.var, f"{prefix}_weights", bias, mult, shift])
+        config = [("str", "NAME", layer.name), ("type", "in_t", x.lane), ("type", "in_word", x.word),
+                  ("type", "out_t", out.lane), ("type", "out_word", out.word),
+                  ("type", "w_t", _lane_type(layer.weight_bits, True)),
+                  ("type", "acc_t", _lane_type(layer.acc_bits, True)), ("int", "SIMD", layer.simd),
+                  ("int", "PE", layer.pe), ("int", "SF", sf), ("int", "NF", nf), ("int", "PIXELS", ho * wo),
+                  ("int", "BANKS", banks), ("int", "BANK_LANES", lanes), ("int", "BANK_BITS", bank_bits),
+                  ("int", "ACC_BITS", layer.acc_bits), ("int", "MULT_BITS", spec.REQUANT_MULT_BITS),
+                  ("int", "SHIFT_BITS", shift_bits), ("int", "PRODUCT_BITS", product_bits),
+                  ("int", "ZP", rq.zero_point), ("int", "LO", rq.lo), ("int", "HI", rq.hi),
+                  ("int", "MAC", spec.MAC_IMPLS.index(layer.mac)),
+                  ("int", "PACK_SHIFT", spec.pack_shift(x.bits, x.signed, layer.weight_bits, layer.simd))]
+        if layer.weight_storage == "ddr":
+            weights = self.weight_stream(layer, nf * sf)
+            out.channel_major = True
+            self.process(layer.name, "mvau_streamed", layer.name, config + [("type", "w_word", weights.word)],
+                         [x, weights], [out], [x.var, weights.var, out.var, bias, mult, shift])
+        else:
+            if self.with_weights:
+                self.g.weights[layer.name] = (self.weight_table(layer, prefix, lanes, banks, bank_bits),
+                                              layer.weight_storage)
+            self.process(layer.name, "mvau", layer.name, config,
+                         [x], [out], [x.var, out.var, f"{prefix}_weights", bias, mult, shift])
         self.publish(layer.name, out)
+
+    def weight_stream(self, layer: ir.Conv, tiles: int) -> Stream:
+        """The stream of `layer`'s weight tiles from the top's WEIGHTS_PORT (hw/spec.py): AXI beats, then a tile
+        per word."""
+        if self.g.weight_port is not None:
+            raise UserError(f"layer {layer.name!r} streams its weights from DDR, and so does "
+                            f"{self.g.weight_port!r}", why="one DMA feeds the weights port: one such layer at most")
+        if not can_stream_weights(self.net, layer):
+            consumers = [c.name for c in self.net.consumers(layer.name)] or ["the output"]
+            raise UserError(f"layer {layer.name!r} streams its weights from DDR but feeds {', '.join(consumers)}",
+                            why="its output comes channel group by channel group, which only a global pool reads")
+        self.g.weight_port = layer.name
+        beats = spec.weight_tile_beats(layer.pe, layer.simd, layer.weight_bits)
+        # one lane per beat, signed because csim computes lanes in int64 (only the bits matter)
+        axi = self.stream(f"{layer.name}:weights", spec.AXI_STREAM_BITS, True, 1, beats, tiles)
+        self.process(axi.name, "axis_in", layer.name,
+                     [("int", "AXI_BITS", spec.AXI_STREAM_BITS), ("int", "VALUE_BITS", spec.AXI_STREAM_BITS),
+                      ("type", "value_t", axi.lane), ("type", "lane_t", axi.lane), ("type", "word_t", axi.word),
+                      ("int", "LANES", 1), ("int", "WORDS", axi.words)],
+                     [], [axi], [spec.WEIGHTS_PORT, axi.var])
+        return self.regroup(axi, beats, layer.name)
 
     def weight_table(self, layer: ir.Conv, prefix: str, lanes: int, banks: int, bank_bits: int) -> Table:
         """weights[pe][bank][tile]: tile t = nf * SF + sf of output channel nf * PE + pe; input lane
@@ -329,15 +374,26 @@ class _Builder:
     def _maxpool(self, layer: ir.MaxPool) -> None:
         (x,) = self._inputs(layer)
         c, ho, wo = layer.out_shape
-        lowest = -(1 << (x.bits - 1)) if x.signed else 0  # pads ceil-mode overhang: the max never picks it
-        win = self.window(layer.name, x, self.net.shape_of(layer.inputs[0]), layer.kernel, layer.stride, layer.pad,
-                          (ho, wo), lowest)
+        shape = self.net.shape_of(layer.inputs[0])
         out = self.typed(layer.name, layer.out_type, x.lanes, c, ho * wo)
-        self.process(layer.name, "maxpool", layer.name,
-                     [("type", "lane_t", x.lane), ("type", "word_t", x.word), ("int", "LANES", x.lanes),
-                      ("int", "K", layer.kernel[0] * layer.kernel[1]), ("int", "CG", c // x.lanes),
-                      ("int", "PIXELS", ho * wo)],
-                     [win], [out], [win.var, out.var])
+        if pool_is_separable(shape[1:], layer.kernel, layer.stride, layer.pad, (ho, wo)):
+            (kh, kw), (sh, sw), (pt, pl) = layer.kernel, layer.stride, layer.pad[:2]
+            self.process(layer.name, "pool", layer.name,
+                         [("type", "lane_t", x.lane), ("type", "word_t", x.word), ("int", "LANES", x.lanes),
+                          ("int", "CG", c // x.lanes), ("int", "H", shape[1]), ("int", "W", shape[2]),
+                          ("int", "KH", kh), ("int", "KW", kw), ("int", "SH", sh), ("int", "SW", sw),
+                          ("int", "PT", pt), ("int", "PL", pl), ("int", "HO", ho), ("int", "WO", wo),
+                          ("int", "NA", -(-kw // sw)), ("int", "NB", -(-kh // sh))],
+                         [x], [out], [x.var, out.var],
+                         lead=window_lead(shape[1], shape[2], layer.kernel, layer.stride, layer.pad, ho, wo))
+        else:
+            lowest = -(1 << (x.bits - 1)) if x.signed else 0  # pads ceil-mode overhang: the max never picks it
+            win = self.window(layer.name, x, shape, layer.kernel, layer.stride, layer.pad, (ho, wo), lowest)
+            self.process(layer.name, "maxpool", layer.name,
+                         [("type", "lane_t", x.lane), ("type", "word_t", x.word), ("int", "LANES", x.lanes),
+                          ("int", "K", layer.kernel[0] * layer.kernel[1]), ("int", "CG", c // x.lanes),
+                          ("int", "PIXELS", ho * wo)],
+                         [win], [out], [win.var, out.var])
         self.publish(layer.name, out)
 
     def _concat(self, layer: ir.Concat) -> None:
@@ -393,7 +449,7 @@ class _Builder:
         self.process(sums.name, "gap", layer.name,
                      [("type", "in_t", x.lane), ("type", "sum_t", sums.lane), ("type", "out_word", sums.word),
                       ("int", "LANES", x.lanes), ("int", "CG", c // x.lanes), ("int", "PIXELS", h * w),
-                      ("int", "ZP", t_in.zero_point)],
+                      ("int", "ZP", t_in.zero_point), ("int", "CHANNEL_MAJOR", int(x.channel_major))],
                      [x], [sums], [x.var, sums.var])
         out = sums if layer.requant is None else self.requant(layer.name, layer.name, sums, layer.requant, 0,
                                                               layer.out_type)
@@ -404,6 +460,28 @@ def build_graph(net: ir.Network, arrays: dict[str, np.ndarray], weights: bool = 
     """The dataflow graph of a folded network; `weights=False` skips packing the weight tables (the planner's
     estimates need the processes and streams only)."""
     return _Builder(net, arrays, weights).build()
+
+
+def weight_tiles(weight: np.ndarray, simd: int, pe: int) -> np.ndarray:
+    """OIHW `weight` as sf_mvau's tiles: (NF * SF, PE * SIMD), tile nf * SF + sf, weight (pe, s) at pe * SIMD + s."""
+    w = np.asarray(weight, dtype=np.int64)
+    tiles = w.transpose(0, 2, 3, 1).reshape(w.shape[0] // pe, pe, -1, simd).transpose(0, 2, 1, 3)  # nf, sf, pe, simd
+    return tiles.reshape(-1, pe * simd)
+
+
+def weight_image(net: ir.Network, arrays: dict[str, np.ndarray]) -> np.ndarray:
+    """One frame of the weights port's stream (hw/spec.py WEIGHTS_PORT) as little-endian uint64 beats: what the host
+    keeps in DDR and the weights DMA replays every frame. Empty when every layer keeps its weights on chip."""
+    images = []
+    for layer in net.layers:
+        if isinstance(layer, ir.Conv) and layer.weight_storage == "ddr":
+            tiles = weight_tiles(arrays[f"{layer.name}.weight"], layer.simd, layer.pe)
+            bits = (tiles[..., None] >> np.arange(layer.weight_bits)) & 1  # tile, value, bit (lowest first)
+            bits = bits.reshape(len(tiles), -1)
+            beats = spec.weight_tile_beats(layer.pe, layer.simd, layer.weight_bits)
+            bits = np.pad(bits, [(0, 0), (0, beats * spec.AXI_STREAM_BITS - bits.shape[1])])
+            images.append(np.packbits(bits.astype(np.uint8), axis=1, bitorder="little").view("<u8").reshape(-1))
+    return np.concatenate(images) if images else np.zeros(0, "<u8")
 
 
 def model_hash(net: ir.Network) -> int:
@@ -440,8 +518,10 @@ def emit(out_dir, net: ir.Network, arrays: dict[str, np.ndarray]) -> None:
                              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     env.filters["ident"] = _ident
     owners = list(dict.fromkeys(p.owner for p in graph.processes))
+    image = weight_image(net, arrays)
     context = dict(net=net, graph=graph, top=TOP, board=target, hash=f"0x{model_hash(net):08x}",
                    in_beats=input_beats(net.input_shape), out_beats=output_beats(net.num_classes),
+                   weight_beats=len(image), weights_port=spec.WEIGHTS_PORT,
                    axi_bits=spec.AXI_STREAM_BITS, owners=owners,
                    layer_headers=[f"layers/{_ident(o)}.h" for o in owners],
                    weight_headers=[f"weights/{_ident(name)}.h" for name in graph.weights])
@@ -458,6 +538,8 @@ def emit(out_dir, net: ir.Network, arrays: dict[str, np.ndarray]) -> None:
               processes=[p for p in graph.processes if p.owner == owner], tables=graph.tables.get(owner, []))
     for name, (table, _) in graph.weights.items():
         write(f"weights/{_ident(name)}.h", "weights.h.j2", layer=name, table=table)
+    if len(image):  # the testbench plays the weights DMA
+        write("weights/ddr_image.h", "ddr_image.h.j2", beats=[f"0x{int(b):016x}" for b in image])
     (out_dir / "sf").mkdir()
     for header in sorted(LIBRARY.glob("*.h")):
         shutil.copyfile(header, out_dir / "sf" / header.name)

@@ -30,7 +30,7 @@ from squeezeflow import templates
 from squeezeflow.hw import spec
 
 from . import ir
-from .emit_hls import build_graph, model_hash
+from .emit_hls import build_graph, model_hash, weight_tiles
 
 TOP = spec.TOP
 LAYERS = "squeezeflow_layers"  # every layer on its own (layers.v)
@@ -42,7 +42,9 @@ KERNELS = {
     "axis_in": ("sf_axis_in", [], ["out"]),
     "window": ("sf_window", ["in"], ["out"]),
     "mvau": ("sf_mvau", ["in"], ["out"]),
+    "mvau_streamed": ("sf_mvau", ["in", "w"], ["out"]),
     "maxpool": ("sf_maxpool", ["in"], ["out"]),
+    "pool": ("sf_pool", ["in"], ["out"]),
     "regroup": ("sf_regroup", ["in"], ["out"]),
     "requant": ("sf_requant", ["in"], ["out"]),
     "gap": ("sf_gap", ["in"], ["out"]),
@@ -75,12 +77,10 @@ def hex_words(fields: np.ndarray, widths) -> str:
 def mvau_memories(weight, bias, mult, shift, simd: int, pe: int, weight_bits: int, acc_bits: int,
                   shift_bits: int) -> tuple[str, str]:
     """(WEIGHT_FILE, PARAM_FILE) images of sf_mvau for OIHW `weight` and per-output-channel bias, mult, shift."""
-    w = np.asarray(weight, dtype=np.int64)
-    o = w.shape[0]
+    o = len(weight)
     nf = o // pe
-    tiles = w.transpose(0, 2, 3, 1).reshape(nf, pe, -1, simd).transpose(0, 2, 1, 3)  # nf, sf, pe, simd
     per_channel = np.stack([np.broadcast_to(np.asarray(v, dtype=np.int64), (o,)) for v in (bias, mult, shift)], -1)
-    return (hex_words(tiles.reshape(-1, pe * simd), weight_bits),
+    return (hex_words(weight_tiles(weight, simd, pe), weight_bits),
             hex_words(per_channel.reshape(nf, pe * 3), [acc_bits, spec.REQUANT_MULT_BITS, shift_bits] * pe))
 
 
@@ -147,20 +147,26 @@ def kernel_params(net: ir.Network, p) -> dict[str, int]:
         return {**pick("AXI_BITS VALUE_BITS LANES WORDS"), "LANE_BITS": y.bits}
     if k == "window":
         return {**pick("LANES H W CG KH KW SH SW PT PL HO WO ROWS PAD"), "BITS": x.bits}
-    if k == "mvau":
+    if k in ("mvau", "mvau_streamed"):
         layer = net.layer(p.owner)
-        return {**pick("SIMD PE SF NF ACC_BITS MULT_BITS SHIFT_BITS PRODUCT_BITS ZP LO HI MAC PACK_SHIFT"),
-                "IN_BITS": x.bits, "IN_SIGNED": x.signed, "W_BITS": layer.weight_bits, "OUT_BITS": y.bits,
-                "WEIGHT_STORAGE": spec.WEIGHT_STORAGES.index(layer.weight_storage)}
+        params = {**pick("SIMD PE SF NF ACC_BITS MULT_BITS SHIFT_BITS PRODUCT_BITS ZP LO HI MAC PACK_SHIFT"),
+                  "IN_BITS": x.bits, "IN_SIGNED": x.signed, "W_BITS": layer.weight_bits, "OUT_BITS": y.bits,
+                  "WEIGHT_STORAGE": spec.WEIGHT_STORAGES.index(layer.weight_storage)}
+        if k == "mvau_streamed":
+            weights = p.inputs[1]
+            params.update(PIXELS=cfg["PIXELS"], W_WORD_BITS=weights.lanes * weights.bits)
+        return params
     if k == "maxpool":
         return {**pick("LANES K CG"), "BITS": x.bits, "SIGNED": x.signed}
+    if k == "pool":
+        return {**pick("LANES CG H W KH KW SH SW PT PL HO WO NA NB"), "BITS": x.bits, "SIGNED": x.signed}
     if k == "regroup":
         return {**pick("IN_LANES OUT_LANES"), "BITS": x.bits}
     if k == "requant":
         return {**pick("LANES CG ZP_IN MULT_BITS SHIFT_BITS PRODUCT_BITS ZP LO HI"), "IN_BITS": x.bits,
                 "IN_SIGNED": x.signed, "OUT_BITS": y.bits}
     if k == "gap":
-        return {**pick("LANES CG PIXELS ZP"), "IN_BITS": x.bits, "IN_SIGNED": x.signed, "SUM_BITS": y.bits}
+        return {**pick("LANES CG PIXELS ZP CHANNEL_MAJOR"), "IN_BITS": x.bits, "IN_SIGNED": x.signed, "SUM_BITS": y.bits}
     if k == "duplicate":
         return {"WIDTH": x.lanes * x.bits}
     if k == "concat":
@@ -223,10 +229,14 @@ class Design:
                 inst.connections += self.stream(port, ends[s][1])
             for port, s in zip(out_ports, p.outputs):
                 inst.connections += self.stream(port, ends[s][0])
-            if p.kernel == "axis_in":
-                ports.append(Port(f"{prefix}in", spec.AXI_STREAM_BITS - 1, False, input_beats(self.net.input_shape),
-                                  "AXI4-Stream input"))
-                inst.connections += self.stream("in", f"{prefix}in")
+            if p.kernel == "mvau":  # weights on chip: sf_mvau's weight stream port is unused
+                inst.connections += [("w_tdata", "64'd0"), ("w_tvalid", "1'b0"), ("w_tready", "")]
+            if p.kernel == "axis_in":  # from the top's `in` or WEIGHTS_PORT, the HLS call's first argument
+                top_port, c = p.args[0], p.ints
+                beats = -(-c["WORDS"] * c["LANES"] * c["VALUE_BITS"] // c["AXI_BITS"])
+                ports.append(Port(f"{prefix}{top_port}", spec.AXI_STREAM_BITS - 1, False, beats,
+                                  f"AXI4-Stream {top_port}"))
+                inst.connections += self.stream("in", f"{prefix}{top_port}")
             if p.kernel == "axis_out":
                 ports.append(Port(f"{prefix}out", spec.AXI_STREAM_BITS - 1, True, output_beats(self.net.num_classes),
                                   "AXI4-Stream output", [("tlast", 0), ("tkeep", spec.AXI_STREAM_BITS // 8 - 1)]))
@@ -247,7 +257,7 @@ class Design:
 
     def files(self, p) -> dict[str, str]:
         """The memory images of process `p` (weights, per-channel parameters), registered in self.memories."""
-        if p.kernel not in ("mvau", "requant"):
+        if p.kernel not in ("mvau", "mvau_streamed", "requant"):
             return {}
         cfg = p.ints
         tables = {t.name: t for t in self.graph.tables[p.owner]}
@@ -256,10 +266,12 @@ class Design:
             images = {"PARAM_FILE": requant_memory(mult, shift, mult.size, cfg["LANES"], cfg["SHIFT_BITS"])}
         else:
             layer = self.net.layer(p.owner)
-            weights, params = mvau_memories(self.arrays[f"{layer.name}.weight"], _per_channel(tables[p.args[3]]),
+            weights, params = mvau_memories(self.arrays[f"{layer.name}.weight"], _per_channel(tables[p.args[-3]]),
                                             mult, shift, cfg["SIMD"], cfg["PE"], layer.weight_bits, cfg["ACC_BITS"],
                                             cfg["SHIFT_BITS"])
-            images = {"WEIGHT_FILE": weights, "PARAM_FILE": params}
+            # streamed weights come in through the weights port, not from a memory image
+            images = {"PARAM_FILE": params} if p.kernel == "mvau_streamed" else {"WEIGHT_FILE": weights,
+                                                                                  "PARAM_FILE": params}
         paths = {}
         for name, image in images.items():
             path = f"mem/{p.cfg}_{name.split('_')[0].lower()}s.hex"
@@ -274,8 +286,12 @@ def emit(out_dir, net: ir.Network, arrays: dict[str, np.ndarray]) -> None:
 
     from squeezeflow.host.codec import input_beats, output_beats
 
+    from .bitstream import weights_from_ddr
+    from .manifest import FILES
+
     out_dir = Path(out_dir)
     design = Design(net, arrays)
+    ddr = weights_from_ddr(net, FILES["weights"])
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), undefined=jinja2.StrictUndefined,
                              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     env.filters["cstring"] = json.dumps  # an ASCII JSON string is a valid C string literal
@@ -284,6 +300,8 @@ def emit(out_dir, net: ir.Network, arrays: dict[str, np.ndarray]) -> None:
                    axi_msb=spec.AXI_STREAM_BITS - 1,
                    keep_msb=spec.AXI_STREAM_BITS // 8 - 1, hash=f"32'h{model_hash(net):08x}",
                    in_beats=input_beats(net.input_shape), out_beats=output_beats(net.num_classes),
+                   weight_beats=ddr["beats"] if ddr else 0, weights_port=spec.WEIGHTS_PORT,
+                   weight_file=f"../{ddr['file']}" if ddr else None,
                    layers_top=LAYERS, groups=design.layers())
     (out_dir / "kernels").mkdir(parents=True)
     (out_dir / "mem").mkdir()

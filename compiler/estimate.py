@@ -89,7 +89,7 @@ def process_cost(net: ir.Network, p) -> kernel_costs.Cost:
     from .emit_rtl import kernel_params
 
     params = kernel_params(net, p)
-    if p.kernel == "mvau":
+    if p.kernel in ("mvau", "mvau_streamed"):
         return kernel_costs.mvau_cost_of(params)
     return kernel_costs.kernel_cost(p.kernel, params)
 

@@ -28,8 +28,13 @@ Row bursts. A window of row stride SH > 1 fed at the pipeline's pace emits an ou
 row it needs arrives, 1/SH of the time, and nothing while the other SH - 1 rows arrive; a consumer that works at
 the pipeline's pace takes 1/SH of the row meanwhile. The first stream that reaches such a consumer (the window's
 output, or the max pool's when a max pool follows, which keeps pace with the window) holds the rest: (SH - 1) / SH
-of an output row. Without it the window stalls on its output, stops reading, and stalls the pipeline before it:
+of an output row. A separable pool (sf_pool.h) emits the same way, and its output holds the same. Without it the window stalls on its output, stops reading, and stalls the pipeline before it:
 measured on SqueezeNet 1.1 224x224 (ZCU104 plan), the pipeline ran 19% over its slowest kernel.
+
+Weights from DDR. An MVAU streaming its weights (sf_mvau.h mvau_streamed) reads a whole frame during its first
+neuron fold and nothing during the others, so its input stream holds a frame (and a pixel): the producer writes the
+next frame meanwhile, which makes the pair of frame buffers a ping-pong. Its weight stream holds a neuron fold's
+tiles, read during the fold's first pixel, so that the next fold's arrive while this one computes.
 """
 from __future__ import annotations
 
@@ -79,6 +84,9 @@ def size(graph) -> None:
     for s in graph.streams:
         s.depth = MIN_DEPTH + s.pixel_words
     for p in graph.processes:  # in topological order, as the rules below assume
+        if p.kernel == "pool" and p.ints["SH"] > 1:  # row bursts, as after a strided window
+            c, out = p.ints, p.outputs[0]
+            out.depth += math.ceil((c["SH"] - 1) / c["SH"] * c["WO"]) * out.pixel_words
         if p.kernel != "window":
             continue
         c, schedule = p.ints, perf.window_schedule(p.ints)
@@ -88,7 +96,22 @@ def size(graph) -> None:
         if c["SH"] > 1:  # row bursts
             burst = _row_burst_stream(p, consumers)
             burst.depth += math.ceil((c["SH"] - 1) / c["SH"] * c["WO"]) * burst.pixel_words
+    for p in graph.processes:
+        if p.kernel == "mvau_streamed":
+            x, weights = p.inputs
+            x.depth = max(x.depth, streamed_input_depth(x.words, x.pixel_words))
+            weights.depth = max(weights.depth, streamed_weights_depth(p.ints["SF"]))
     _deadlock_depths(graph)
+
+
+def streamed_input_depth(frame_words: int, pixel_words: int) -> int:
+    """The input stream of an MVAU that streams its weights: a frame and a pixel (Weights from DDR)."""
+    return MIN_DEPTH + frame_words + pixel_words
+
+
+def streamed_weights_depth(sf: int) -> int:
+    """Its weight stream: a neuron fold's tiles."""
+    return MIN_DEPTH + sf
 
 
 def _row_burst_stream(window, consumers):

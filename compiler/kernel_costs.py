@@ -252,6 +252,7 @@ def memory_cost(width_bits: int, depth_words: int, style: str = "auto", rom: boo
 LUT_COEF: dict[str, dict[str, float]] = {
     "sf_window": {"1": 62.83, "YW+XW": 12.09, "WB": 0.94, "WB (sliced)": -1.15},
     "sf_maxpool": {"1": -11.18, "GW": 6.01, "WB": 1.79, "WB (CG<=2)": 0.99},
+    "sf_pool": {"1": 132.66, "(NA+NB)*WB": 1.83, "WB (slot selects)": 1.78},
     "sf_regroup": {"split IW (4<=R<=16)": 1.86, "split IW": 1.01, "split 1": 4.31, "gather 1": 3.92,
                    "gather CW": 1.21},
     "sf_requant": {"LANES": 40.18},
@@ -299,6 +300,30 @@ def maxpool_terms(p):
     wb = lanes * bits
     terms = {"1": 1, "GW": clog2(cg + 1), "WB": wb, "WB (CG<=2)": wb if cg <= 2 else 0}
     return terms, Cost(ff=wb + clog2(k + 1) + clog2(cg + 1) + 1) + _memory(wb, cg, read="async")
+
+
+def pool_terms(p):
+    """sf_pool: per column slot (NA) a running maximum of CG words read combinationally, as sf_maxpool's; per row slot
+    (NB) one of WO * CG words with a registered read (block RAM when large); a lane-wise max per slot and a slot
+    select per dimension with two or more. FF, LUTRAM and BRAM36 exact on bench/resource_fit.py's 14 sf_pool
+    instances; LUT fitted there weighted by 1 / measured (mean error 5.6%, max 12%; tiny instances, e.g. 24-bit
+    words with one slot per dimension, come out up to ~40 LUTs high)."""
+    lanes, bits, cg, wo, na, nb = (int(p[k]) for k in ("LANES", "BITS", "CG", "WO", "NA", "NB"))
+    w, h, pl, pt, sw, sh = (int(p[k]) for k in ("W", "H", "PL", "PT", "SW", "SH"))
+    wb, words = lanes * bits, wo * cg
+    gw, aw = (clog2(cg) if cg > 1 else 0), (clog2(words) if words > 1 else 0)
+    xw, yw = clog2(w + pl + 2), clog2(h + pt + 2)
+    # position, last and first output per dimension, stride phase and first slot (constant ones dropped)
+    tracking = (3 * xw + (clog2(sw) if sw > 1 else 0) + (clog2(na) if na > 1 else 0)
+                + 3 * yw + (clog2(sh) if sh > 1 else 0) + (clog2(nb) if nb > 1 else 0))
+    # the row stage (column, address, per-slot flags, first slot), the output, the one-word forwarding
+    stage = wb + 2 * aw + 2 * nb + (clog2(nb) if nb > 1 else 0) + 2 + (nb * (wb + 1) if words == 1 else 0)
+    registers = tracking + gw + stage + wb + 1
+    columns = na * _memory(wb, cg, read="async")
+    if memory_mapping(wb, cg).kind == "lutram":  # the slots share one copy of the address register
+        columns = columns + Cost(ff=-(na - 1) * clog2(cg))
+    terms = {"1": 1, "(NA+NB)*WB": (na + nb) * wb, "WB (slot selects)": wb * ((na > 1) + (nb > 1))}
+    return terms, Cost(ff=registers) + columns + nb * _memory(wb, words)
 
 
 def regroup_terms(p):
@@ -389,7 +414,7 @@ def round_clamp_terms(p):
     return {"1": 1, "P": bits, "P (SHIFT_BITS>=5)": bits if shift_bits >= 5 else 0}, Cost()
 
 
-TERMS = {"sf_fifo": fifo_terms, "sf_window": window_terms, "sf_maxpool": maxpool_terms,
+TERMS = {"sf_fifo": fifo_terms, "sf_window": window_terms, "sf_maxpool": maxpool_terms, "sf_pool": pool_terms,
          "sf_regroup": regroup_terms, "sf_requant": requant_terms, "sf_gap": gap_terms, "sf_concat": concat_terms,
          "sf_add": add_terms, "sf_duplicate": duplicate_terms, "sf_axis_in": axis_in_terms,
          "sf_axis_out": axis_out_terms, "sf_round_clamp": round_clamp_terms}
@@ -414,7 +439,7 @@ def mvau_cost_of(params: dict) -> Cost:
     p = {k: int(v) for k, v in params.items()}
     return mvau_cost(p["SIMD"], p["PE"], p["SF"], p["NF"], p["IN_BITS"], p["W_BITS"], p["ACC_BITS"],
                      spec.MAC_IMPLS[p["MAC"]], spec.WEIGHT_STORAGES[p["WEIGHT_STORAGE"]], p["MULT_BITS"],
-                     p["SHIFT_BITS"])
+                     p["SHIFT_BITS"], p.get("PIXELS", 1))
 
 
 def window_cost(config: dict, lanes: int, bits: int) -> Cost:
@@ -445,10 +470,11 @@ def requant_dsps(acc_bits: int) -> int:
 
 
 def mvau_cost(simd: int, pe: int, sf: int, nf: int, in_bits: int, w_bits: int, acc_bits: int, mac: str,
-              weight_storage: str, mult_bits: int = 24, shift_bits: int = 6) -> Cost:
+              weight_storage: str, mult_bits: int = 24, shift_bits: int = 6, pixels: int = 1) -> Cost:
     """An sf_mvau: SIMD x PE lanes folded SF x NF, its multipliers mapped as `mac` (hw/spec.py MAC_IMPLS), its
     SF*NF-word weight ROM in `weight_storage` ("bram": block RAM; "lutram": a distributed ROM, i.e. LUT logic),
-    its per-channel parameter ROM and its SF-word input replay buffer as yosys maps them."""
+    its per-channel parameter ROM and its SF-word input replay buffer as yosys maps them. With weights from DDR
+    ("ddr"), a neuron fold's SF tiles and the frame's `pixels` * SF input words instead."""
     lanes = simd * pe
     multipliers = {"dsp": lanes, "dsp_packed": lanes // 2, "lut": 0}[mac]
     logic = (MVAU_LUT_PER_LANE[mac] * lanes * (in_bits + w_bits) / MVAU_FIT_BITS
@@ -457,9 +483,14 @@ def mvau_cost(simd: int, pe: int, sf: int, nf: int, in_bits: int, w_bits: int, a
     ff = (MVAU_FF["pe_acc_bit"] * pe * acc_bits + MVAU_FF["pe"] * pe + MVAU_FF["input_bit"] * simd * in_bits
           + MVAU_FF["lane"] * lanes + MVAU_FF["fixed"])
     cost = Cost(lut=max(logic, 100.0), ff=max(ff, 50.0), dsp=multipliers + requant_dsps(acc_bits) * pe)
-    weights = memory_cost(pe * simd * w_bits, sf * nf, "logic" if weight_storage == "lutram" else "bram", rom=True)
     params = memory_cost(pe * (acc_bits + mult_bits + shift_bits), nf, "auto", rom=True)
-    replay = memory_cost(simd * in_bits, sf, "auto") if sf > 1 else Cost()
+    if weight_storage == "ddr":
+        weights = memory_cost(pe * simd * w_bits, sf, "auto")
+        replay = memory_cost(simd * in_bits, pixels * sf, "bram")  # sf_mvau.v asks for block RAM
+    else:
+        weights = memory_cost(pe * simd * w_bits, sf * nf, "logic" if weight_storage == "lutram" else "bram",
+                              rom=True)
+        replay = memory_cost(simd * in_bits, sf, "auto") if sf > 1 else Cost()
     return cost + weights + params + replay
 
 

@@ -19,7 +19,7 @@ from squeezeflow import templates
 from squeezeflow.hw import spec
 
 from . import ir
-from .bitstream import HLS_VLNV, ddr_weight_layers
+from .bitstream import HLS_VLNV, WEIGHTS_DMA, weights_from_ddr
 from .boards import board
 from .emit_hls import model_hash
 
@@ -28,9 +28,11 @@ DMA_IP = "dma"  # xilinx.com:ip:axi_dma:7.1, direct register mode: MM2S feeds th
 ACCELERATOR_IP = "squeezeflow"
 # What the driver's software backend loads, relative to BUILD/ (bitstreams are published elsewhere, with a copy of
 # this manifest beside them).
-FILES = {"sim_overlay": "sim/squeezeflow.bit", "csim_library": "hls/csim/libsqueezeflow.so"}
-# The simulated board's address map: the PS's HPM0 window for the two AXI-lite slaves, DDR through S_AXI_HP0.
-SIM_REGISTER_BASES = {DMA_IP: 0xA000_0000, ACCELERATOR_IP: 0xA001_0000}
+FILES = {"sim_overlay": "sim/squeezeflow.bit", "csim_library": "hls/csim/libsqueezeflow.so",
+         "weights": "ddr_weights.bin"}  # the weight image, when a layer streams its weights from DDR
+# The simulated board's address map: the PS's HPM0 window for the AXI-lite slaves (the weights DMA's only when a
+# layer streams its weights from DDR), DDR through S_AXI_HP0.
+SIM_REGISTER_BASES = {DMA_IP: 0xA000_0000, ACCELERATOR_IP: 0xA001_0000, WEIGHTS_DMA: 0xA002_0000}
 SIM_REGISTER_RANGE = 0x1_0000
 SIM_DDR = (0x0, 0x7FFF_FFFF)
 SIM_IOPLL_MHZ = 1500  # the PL clocks' source in the simulated PS (host/sim_device.py seeds its PLL register)
@@ -69,7 +71,7 @@ def context(net: ir.Network) -> dict:
                     scale=logits.scale, zero_point=logits.zero_point, beats=output_beats(net.num_classes),
                     packing=OUTPUT_PACKING),
         ip=dict(dma=DMA_IP, accelerator=ACCELERATOR_IP, accelerator_vlnv=HLS_VLNV),
-        weights_from_ddr=ddr_weight_layers(net),
+        weights_from_ddr=weights_from_ddr(net, FILES["weights"]),
         files=FILES)
 
 
@@ -80,14 +82,22 @@ def sim_context(net: ir.Network) -> dict:
     # PS parameters as Vivado writes them, for pynq's ClockDictView and Clocks.
     divisors = [max(1, round(SIM_IOPLL_MHZ / target.clock_mhz))] + [SIM_IOPLL_MHZ // 100] * 3
     clocks = [dict(enable=int(i == 0), mhz=SIM_IOPLL_MHZ / d, divisor0=d, divisor1=1) for i, d in enumerate(divisors)]
-    bases = {name: (base, base + SIM_REGISTER_RANGE - 1) for name, base in SIM_REGISTER_BASES.items()}
+    # The weights DMA (MM2S only, into the accelerator's weights port) when a layer streams its weights from DDR.
+    ddr = weights_from_ddr(net, FILES["weights"])
+    weights_dma, weights_port = (ddr["dma"], ddr["port"]) if ddr else (None, None)
+    bases = {name: (base, base + SIM_REGISTER_RANGE - 1) for name, base in SIM_REGISTER_BASES.items()
+             if name in (DMA_IP, ACCELERATOR_IP, weights_dma)}
     return dict(name="squeezeflow", part=target.part, clocks=clocks,
                 dma=DMA_IP, accelerator=ACCELERATOR_IP, accelerator_vlnv=HLS_VLNV, top=spec.TOP, bases=bases,
+                weights_dma=weights_dma, weights_port=weights_port,
                 ddr=SIM_DDR, axi_bytes=spec.AXI_STREAM_BITS // 8, axi_bits=spec.AXI_STREAM_BITS)
 
 
-def write(build_dir, net: ir.Network) -> None:
-    """BUILD/manifest.json and BUILD/sim/squeezeflow.{bit,hwh}."""
+def write(build_dir, net: ir.Network, arrays) -> None:
+    """BUILD/manifest.json, BUILD/sim/squeezeflow.{bit,hwh} and, when a layer streams its weights from DDR, the
+    image the host keeps in DDR for the weights DMA (BUILD/ddr_weights.bin: one frame of spec.WEIGHTS_PORT's stream)."""
+    from .emit_hls import weight_image
+
     env = _env()
     text = env.get_template("manifest.json.j2").render(**context(net))
     json.loads(text)  # the template must give valid JSON; fail the build, not the board
@@ -96,3 +106,6 @@ def write(build_dir, net: ir.Network) -> None:
     bit.parent.mkdir(parents=True, exist_ok=True)
     bit.write_bytes(b"")
     bit.with_suffix(".hwh").write_text(env.get_template("host/sim_overlay.hwh.j2").render(**sim_context(net)))
+    image = weight_image(net, arrays)
+    if len(image):
+        image.tofile(Path(build_dir, FILES["weights"]))

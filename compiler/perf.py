@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-PIPELINE_FILL = {"mvau": 5, "requant": 3, "add": 3}  # register stages between input and output (the RTL twins)
+PIPELINE_FILL = {"mvau": 5, "mvau_streamed": 5, "requant": 3, "add": 3}  # register stages between input and output (the RTL twins)
 
 
 @dataclass(frozen=True)
@@ -54,10 +54,12 @@ def kernel_cycles(kernel: str, c: dict) -> int:
     """Free-running cycles per frame of one process: kernel name and integer configuration (emit_hls Process)."""
     if kernel == "window":
         return window_schedule(c).cycles
-    if kernel == "mvau":
+    if kernel in ("mvau", "mvau_streamed"):
         return c["PIXELS"] * c["NF"] * c["SF"]
     if kernel == "maxpool":
         return c["PIXELS"] * c["K"] * c["CG"]
+    if kernel == "pool":
+        return c["H"] * c["W"] * c["CG"]
     if kernel == "regroup":
         return max(c["IN_WORDS"], c["IN_WORDS"] * c["IN_LANES"] // c["OUT_LANES"])
     if kernel in ("requant", "add", "duplicate"):
@@ -75,9 +77,9 @@ def kernel_cycles(kernel: str, c: dict) -> int:
 
 def lead_fraction(kernel: str, c: dict) -> float:
     """The share of a frame's input a process reads before its first output word."""
-    if kernel == "window":
+    if kernel in ("window", "pool"):
         return window_schedule(c).lead_words / (c["H"] * c["W"] * c["CG"])
-    if kernel in ("mvau", "maxpool"):
+    if kernel in ("mvau", "mvau_streamed", "maxpool"):
         return 1 / c["PIXELS"]
     if kernel == "gap":
         return 1.0
@@ -93,6 +95,8 @@ def tail_cycles(kernel: str, c: dict) -> int:
         return last_rows * last_cols * c["KH"] * c["KW"] * c["CG"]
     if kernel == "mvau":
         return c["NF"] * c["SF"] + PIPELINE_FILL["mvau"]
+    if kernel == "mvau_streamed":  # the frame is read during the first neuron fold; the other folds replay it
+        return (c["NF"] - 1) * c["PIXELS"] * c["SF"] + c["SF"] + PIPELINE_FILL["mvau"]
     if kernel == "maxpool":
         return c["K"] * c["CG"]
     if kernel == "gap":

@@ -86,7 +86,7 @@ def write_build(build_dir, net: ir.Network, arrays, backend: str = "hls", est=No
             emit_hls.emit(staging / "hls", net, arrays)
         if backend in ("rtl", "both"):
             emit_rtl.emit(staging / "rtl", net, arrays)
-        manifest.write(staging, net)  # manifest.json (the driver's contract) and sim/ (the simulated board)
+        manifest.write(staging, net, arrays)  # manifest.json (the driver's contract) and sim/ (the simulated board)
         report.write(staging, est or estimate(net, arrays, board(net.board), net.clock_mhz), net.name)
         if build_dir.exists():
             shutil.rmtree(build_dir)

@@ -31,8 +31,9 @@ import numpy as np
 
 from squeezeflow.hw import spec
 
-from . import ir, kernel_costs, perf
+from . import fifo, ir, kernel_costs, perf
 from .boards import Board
+from .emit_hls import can_stream_weights, pool_is_separable
 from .errors import UserError
 from .kernel_costs import RESOURCES
 
@@ -101,8 +102,12 @@ def _conv_kernels(net: ir.Network, layer: ir.Conv, simd: int, pe: int) -> list[t
     for consumer in consumers:
         if isinstance(consumer, ir.MaxPool):
             _, hp, wp = consumer.out_shape
-            found.append(("window", _window_config(cg, ho, wo, consumer.kernel, consumer.stride, consumer.pad, hp, wp)))
-            found.append(("maxpool", {"PIXELS": hp * wp, "K": consumer.kernel[0] * consumer.kernel[1], "CG": cg}))
+            window = _window_config(cg, ho, wo, consumer.kernel, consumer.stride, consumer.pad, hp, wp)
+            if pool_is_separable((ho, wo), consumer.kernel, consumer.stride, consumer.pad, (hp, wp)):
+                found.append(("pool", window))
+            else:
+                found.append(("window", window))
+                found.append(("maxpool", {"PIXELS": hp * wp, "K": consumer.kernel[0] * consumer.kernel[1], "CG": cg}))
         elif isinstance(consumer, ir.GlobalAvgPool):
             found.append(("gap", {"PIXELS": ho * wo, "CG": cg}))
         elif isinstance(consumer, ir.Concat):
@@ -137,9 +142,11 @@ class Planner:
         x = self.net.type_of(layer.inputs[0])
         c, o = layer.in_channels, layer.out_shape[0]
         options = []
+        storages = spec.WEIGHT_STORAGES if can_stream_weights(self.net, layer) else spec.ON_CHIP_WEIGHT_STORAGES
         wide = (spec.MAX_WORD_BITS // x.bits, spec.MAX_WORD_BITS // layer.out_type.bits)
         for simd in [pin["simd"]] if "simd" in pin else [d for d in divisors(c) if d <= wide[0]]:
             for pe in [pin["pe"]] if "pe" in pin else [d for d in divisors(o) if d <= wide[1]]:
+                sf, nf, pixels = layer.fan_in // simd, o // pe, layer.out_shape[1] * layer.out_shape[2]
                 kernels = _conv_kernels(self.net, layer, simd, pe)
                 cycles = max(perf.kernel_cycles(k, cfg) for k, cfg in kernels)
                 kind, window = kernels[0]
@@ -148,12 +155,20 @@ class Planner:
                     if mac == "dsp_packed" and not (pe % 2 == 0 and spec.packs(x.bits, x.signed, layer.weight_bits,
                                                                                  simd, self.board.dsp_type)):
                         continue
-                    for storage in [pin["weight_storage"]] if "weight_storage" in pin else spec.WEIGHT_STORAGES:
-                        cost = kernel_costs.mvau_cost(simd, pe, layer.fan_in // simd, o // pe, x.bits,
-                                                      layer.weight_bits, layer.acc_bits, mac, storage)
+                    for storage in [pin["weight_storage"]] if "weight_storage" in pin else storages:
+                        cost = kernel_costs.mvau_cost(simd, pe, sf, nf, x.bits, layer.weight_bits, layer.acc_bits,
+                                                      mac, storage, pixels=pixels)
                         if window_cost is not None:
                             cost = cost + window_cost
-                        options.append(Option(simd, pe, mac, storage, cycles, cost_vector(cost)))
+                        option_cycles = cycles
+                        if storage == "ddr":  # its input FIFO holds a frame, its weight FIFO a fold's tiles
+                            beats = spec.weight_tile_beats(pe, simd, layer.weight_bits)
+                            cost = (cost + kernel_costs.fifo_cost(simd * x.bits, fifo.streamed_input_depth(
+                                        pixels * sf, sf))
+                                    + kernel_costs.fifo_cost(beats * spec.AXI_STREAM_BITS,
+                                                             fifo.streamed_weights_depth(sf)))
+                            option_cycles = max(cycles, nf * sf * beats)  # the weights port: a beat a cycle
+                        options.append(Option(simd, pe, mac, storage, option_cycles, cost_vector(cost)))
         if not options:
             raise UserError(f"config pins for {layer.name!r} leave no possible implementation",
                             why=f"mac 'dsp_packed' needs an even PE and a SIMD small enough for the "
@@ -381,4 +396,8 @@ def _pins(net: ir.Network, board: Board, config: dict | None) -> dict[str, dict]
         if storage not in spec.WEIGHT_STORAGES:
             raise UserError(f"config: {name} weight_storage={storage!r}",
                             why=f"one of {', '.join(spec.WEIGHT_STORAGES)}")
+        if storage == "ddr" and not can_stream_weights(net, layer):
+            raise UserError(f"config: {name} weight_storage='ddr'",
+                            why="only a layer that feeds a global pool alone can stream its weights (it computes "
+                                "channel group by channel group, for every pixel)")
     return config.get("layers", {})

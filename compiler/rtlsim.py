@@ -115,7 +115,7 @@ def ideal_cycles(p) -> int:
     come on top (the planner's perf.kernel_cycles models them; layer_cycles measures them)."""
     cfg = p.ints
     words = [s.words for s in p.inputs + p.outputs]
-    if p.kernel == "mvau":
+    if p.kernel in ("mvau", "mvau_streamed"):
         words.append(cfg["PIXELS"] * cfg["NF"] * cfg["SF"])
     if p.kernel == "axis_in":
         words.append(-(-cfg["WORDS"] * cfg["LANES"] * cfg["VALUE_BITS"] // cfg["AXI_BITS"]))

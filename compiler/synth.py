@@ -25,7 +25,8 @@ from .errors import UserError
 FAMILY = "xcup"
 # The parameters whose product ranks a module's instances: the representative is the largest.
 SIZE_PARAMS = {"sf_mvau": ("SIMD", "PE", "SF", "NF"), "sf_window": ("LANES", "W", "CG", "ROWS"),
-               "sf_fifo": ("WIDTH", "DEPTH"), "sf_gap": ("LANES", "CG"), "sf_requant": ("LANES", "CG")}
+               "sf_fifo": ("WIDTH", "DEPTH"), "sf_gap": ("LANES", "CG"), "sf_requant": ("LANES", "CG"),
+               "sf_pool": ("LANES", "WO", "CG", "NB")}
 LUTRAM_LUTS = {"RAM32M16": 8, "RAM64M8": 8, "RAM32M": 4, "RAM64M": 4, "RAM32X1D": 2, "RAM64X1D": 2, "RAM128X1D": 4,
                "RAM32X1S": 1, "RAM64X1S": 1, "RAM128X1S": 2, "RAM256X1S": 4, "RAM512X1S": 8, "RAM32X16DR8": 8,
                "RAM64X8SW": 8, "SRL16E": 1, "SRLC32E": 1}

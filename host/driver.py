@@ -10,7 +10,8 @@
 Artefacts. `path` is a published bitstream, <model>.bit with its .hwh and its manifest <model>.json beside it
 (`squeezeflow bitstream` publishes the three), or, for the software backend, a build folder: BUILD/manifest.json,
 whose "files" entry names the simulated board's overlay and the C simulation library (compiler/manifest.py). IP
-instance names come from the manifest's `overlay` section (the block design's), else from its `ip` section.
+instance names come from the manifest's `overlay` section (the block design's), else from its `ip` section (and
+`weights_from_ddr`).
 
 Backends. On a board (pynq finds a device) pynq's Overlay programs the bitstream and its AXI DMA driver streams the
 frames. Without one, or with backend="software", the same code runs on a simulated board (sim_device.SimDevice: pynq's
@@ -24,6 +25,12 @@ TLAST); it ends every output frame with TLAST, which ends an S2MM transfer. So a
 S2MM transfer per frame, into buffers allocated once and reused. While the accelerator works on a batch, the host
 preprocesses the next one into the other input buffer, collecting finished outputs between images. A channel that
 does not complete within `timeout` seconds raises DmaTimeout naming it; the overlay is unusable afterwards.
+
+Weights from DDR. When the manifest's `weights_from_ddr` is set, a layer reads its weights from the accelerator's
+weights port, one copy of the weight image per frame (hw/spec.py WEIGHTS_PORT). The image (`beats` little-endian
+uint64 beats in the file `weights_from_ddr.file`, relative to the manifest's folder) is copied once into a buffer of
+batch_size copies; each batch starts, before its input transfer, one MM2S transfer of frames x image bytes on the
+second, MM2S-only DMA (`weights_from_ddr.dma`), waited for with the batch's other channels.
 
 Images: paths, PIL images or arrays, one or a sequence (a 4-D array is a batch). host/preprocess.py `load_image`
 converts them: grayscale replicated to RGB, alpha dropped, 16-bit values scaled to 8 bits by round(v / 257), float
@@ -104,22 +111,37 @@ def _board_present() -> bool:
 
 
 def _locate(path, backend: str):
-    """(bitstream, manifest, C simulation library or None) for a .bit or a build folder."""
+    """(bitstream, manifest, its folder, C simulation library or None) for a .bit or a build folder."""
     path = Path(path)
     if path.is_dir():
         if backend != "software":
             raise ValueError(f"{path} is a build folder, which holds no bitstream: pass the published <model>.bit "
                              "(bitstreams/<board>/), or backend='software'")
-        manifest = load_manifest(path / "manifest.json")
+        manifest, folder = load_manifest(path / "manifest.json"), path
         bit, library = path / manifest["files"]["sim_overlay"], path / manifest["files"]["csim_library"]
     elif path.suffix == ".bit":
-        manifest, bit, library = load_manifest(path.with_suffix(".json")), path, None
+        manifest, folder, bit, library = load_manifest(path.with_suffix(".json")), path.parent, path, None
     else:
         raise ValueError(f"{path}: expected a bitstream (.bit) or a build folder")
     for file, what in ((bit, "bitstream"), (bit.with_suffix(".hwh"), "hardware handoff (pynq reads it)")):
         if not file.is_file():
             raise FileNotFoundError(f"{what} {file} not found")
-    return bit, manifest, library
+    return bit, manifest, folder, library
+
+
+def load_weight_image(folder, weights_from_ddr: dict) -> np.ndarray:
+    """The manifest's weight image (`weights_from_ddr`, its file relative to the manifest's `folder`): `beats`
+    little-endian uint64 beats, one frame of the accelerator's weights stream."""
+    file, beats = Path(folder) / weights_from_ddr["file"], int(weights_from_ddr["beats"])
+    if not file.is_file():
+        raise FileNotFoundError(f"weight image {file} not found: layers {', '.join(weights_from_ddr['layers'])} "
+                                "read their weights from DDR; `squeezeflow compile` writes it into the build, "
+                                "`squeezeflow bitstream` publishes it beside the bitstream")
+    size = file.stat().st_size
+    if size != beats * 8:
+        raise ValueError(f"weight image {file} is {size} bytes, the manifest expects {beats} beats ({beats * 8} "
+                         "bytes): it is not this build's")
+    return np.fromfile(file, "<u8")
 
 
 def _as_list(images) -> list:
@@ -149,20 +171,22 @@ class SqueezeFlowOverlay:
                               "(`make` builds .venv-host with it)") from None
         if backend == "auto":
             backend = "pynq" if _board_present() else "software"
-        bit, self.manifest, default_library = _locate(path, backend)
+        bit, self.manifest, folder, default_library = _locate(path, backend)
         m = self.manifest
-        ip = {**m["ip"], **{k: v for k, v in m.get("overlay", {}).items() if k in ("dma", "accelerator",
-                                                                                "model_hash_ip")}}
+        overlay_section = m.get("overlay") or {}
+        ip = {**m["ip"], **{k: v for k, v in overlay_section.items() if k in ("dma", "accelerator",
+                                                                           "model_hash_ip")}}
         ip.setdefault("model_hash_ip", ip["accelerator"])
-        if m["weights_from_ddr"]:
-            raise NotImplementedError(f"layers {m['weights_from_ddr']} read their weights from DDR: this driver "
-                                      "does not load them")
+        ddr = m["weights_from_ddr"]
+        self._weight_image = load_weight_image(folder, ddr) if ddr else None  # before anything needs freeing
+        if ddr:
+            ip["weights_dma"] = (overlay_section.get("weights_from_ddr") or {}).get("dma", ddr["dma"])
         self.backend, self.timeout = backend, timeout or TIMEOUT[backend]
         self.name, self.num_classes = m["name"], m["output"]["num_classes"]
         self.spec = PreprocessSpec(**m["preprocess"])
         self._in_bytes = m["input"]["beats"] * 8
         self._out_bytes = m["output"]["beats"] * 8
-        self._buffers, self._stalled, self.overlay = [], None, None
+        self._buffers, self._stalled, self.overlay, self.weights_dma = [], None, None, None
         if backend == "software":
             from .sim_device import SimDevice
 
@@ -170,24 +194,39 @@ class SqueezeFlowOverlay:
             if library is None:
                 raise ValueError("the software backend needs the C simulation library: pass library= "
                                  "(BUILD/hls/csim/libsqueezeflow.so) or a build folder")
-            self.device = SimDevice(library, ip["dma"], ip["accelerator"])
+            self.device = SimDevice(library, ip["dma"], ip["accelerator"], ip.get("weights_dma"))
             log.info("SqueezeFlow %s: software backend, C simulation %s on a simulated PYNQ device",
                      self.name, library)
         else:
             self.device = pynq.Device.active_device
             log.info("SqueezeFlow %s: pynq backend, bitstream %s on %s", self.name, bit, self.device.name)
         try:
+            if backend == "software" and ddr and self.device.library.weight_bytes != self._weight_image.nbytes:
+                raise ValueError(f"the C simulation library {self.device.library.path} reads "
+                                 f"{self.device.library.weight_bytes // 8} weight beats per frame, the manifest's "
+                                 f"weight image has {ddr['beats']}: they come from different builds")
             self.overlay = pynq.Overlay(str(bit), device=self.device)
-            for name in {ip["dma"], ip["accelerator"], ip["model_hash_ip"]}:
-                if name not in self.overlay.ip_dict:
+            for name in dict.fromkeys([ip["dma"], ip["accelerator"], ip["model_hash_ip"], ip.get("weights_dma")]):
+                if name is not None and name not in self.overlay.ip_dict:
                     raise RuntimeError(f"the overlay {bit} has no IP {name!r} (it has "
                                        f"{', '.join(self.overlay.ip_dict)})")
             self.ip, self.dma = ip, getattr(self.overlay, ip["dma"])
+            # The weights DMA: MM2S only, replaying the weight image into the accelerator's weights port.
+            self.weights_dma = getattr(self.overlay, ip["weights_dma"]) if ddr else None
+            if self.weights_dma is not None and self.weights_dma.sendchannel is None:
+                raise RuntimeError(f"the overlay's DMA {ip['weights_dma']!r} has no MM2S channel to stream weights")
             self._start()
-            self.batch_size = max(1, min(batch_size, self.dma.buffer_max_size // self._in_bytes))
+            limit = self.dma.buffer_max_size // self._in_bytes
+            if self.weights_dma is not None:
+                limit = min(limit, self.weights_dma.buffer_max_size // self._weight_image.nbytes)
+            self.batch_size = max(1, min(batch_size, limit))
             row = -(-self._out_bytes // OUTPUT_ROW_BYTES) * OUTPUT_ROW_BYTES
             self._inputs = [self._allocate((self.batch_size, self._in_bytes // 8)) for _ in range(2)]
             self._output = self._allocate((self.batch_size, row // 8))
+            self._weights = None  # batch_size copies of the weight image, one per frame of a batch
+            if self.weights_dma is not None:
+                self._weights = self._allocate((self.batch_size, self._weight_image.size))
+                self._weights[:] = self._weight_image
         except BaseException:
             self.close()
             raise
@@ -287,6 +326,8 @@ class SqueezeFlowOverlay:
                         self._collect(running, logits, block=False)
                 if running:
                     self._collect(running, logits, block=True)
+                if self.weights_dma is not None:  # the batch's weights first: each frame reads one image
+                    self.weights_dma.sendchannel.transfer(self._weights, 0, len(frames) * self._weight_image.nbytes)
                 self.dma.sendchannel.transfer(buf, 0, len(frames) * self._in_bytes)
                 running = _Batch(frames)
             if running:
@@ -313,18 +354,28 @@ class SqueezeFlowOverlay:
                                    f"not {self._out_bytes}")
             batch.received, batch.armed = batch.received + 1, False
         self._wait(self.dma.sendchannel, "sendchannel (MM2S: memory -> accelerator)", batch.frames[-1])
+        if self.weights_dma is not None:
+            self._wait(self.weights_dma.sendchannel, "sendchannel (MM2S: weight image -> accelerator)",
+                       batch.frames[-1], self.ip["weights_dma"])
         beats = self._output[:len(batch.frames), :self._out_bytes // 8]
         logits[batch.frames.start:batch.frames.stop] = unpack_logits(beats, self.num_classes)
 
-    def _wait(self, channel, name: str, frame: int) -> None:
+    def _wait(self, channel, name: str, frame: int, dma: str | None = None) -> None:
         deadline = time.monotonic() + self.timeout
         while not channel.idle and not channel.error:
             if time.monotonic() > deadline:
-                other = self.dma.sendchannel if channel is self.dma.recvchannel else self.dma.recvchannel
                 fault = getattr(self.device, "fault", None)
-                self._stalled = (f"DMA timeout: {self.ip['dma']} {name} did not complete frame {frame} "
-                                 f"within {self.timeout:g} s; the other channel is "
-                                 f"{'idle' if other.idle else 'busy too'}" + (f"; {fault}" if fault else ""))
+                tx, rx = self.dma.sendchannel, self.dma.recvchannel
+                if channel is tx or channel is rx:
+                    state = f"the other channel is {'idle' if (rx if channel is tx else tx).idle else 'busy too'}"
+                    if self.weights_dma is not None:
+                        idle = self.weights_dma.sendchannel.idle
+                        state += f"; {self.ip['weights_dma']} sendchannel is {'idle' if idle else 'busy'}"
+                else:  # the weights DMA's
+                    state = f"{self.ip['dma']} sendchannel is {'idle' if tx.idle else 'busy'}, recvchannel " \
+                            f"{'idle' if rx.idle else 'busy'}"
+                self._stalled = (f"DMA timeout: {dma or self.ip['dma']} {name} did not complete frame {frame} "
+                                 f"within {self.timeout:g} s; {state}" + (f"; {fault}" if fault else ""))
                 raise DmaTimeout(self._stalled)
             time.sleep(POLL_SECONDS)
         channel.wait()  # pynq's: raises on a DMA error, invalidates the buffer after S2MM

@@ -4,10 +4,13 @@
 of pynq's drivers arrives as a `read_registers`/`write_registers` call, routed to register models of the IP that the
 overlay's .hwh places at that address:
 - the AXI DMA in direct register mode (PG021): per channel the control (run/stop, reset), status (halted, idle,
-  errors, IOC) and address registers, and the length register whose write starts a transfer;
+  errors, IOC) and address registers, and the length register whose write starts a transfer; when a layer streams
+  its weights from DDR, a second one, MM2S only (the .hwh's c_include_s2mm), feeds the accelerator's weights port;
 - the accelerator: the ap_ctrl_hs CTRL register and the read-only model_hash register Vitis HLS generates (offsets
   from the .hwh's register map); its computation is the C simulation library (libsqueezeflow.so: the generated HLS
-  C++ compiled by `squeezeflow csim`, called through ctypes), so its output is the accelerator's, bit for bit;
+  C++ compiled by `squeezeflow csim`, called through ctypes), so its output is the accelerator's, bit for bit. A
+  frame computes once its input frame and, with weights from DDR, its frame of the weights stream (sf_weight_beats()
+  beats, as the weights DMA moved them out of the host's buffer) have arrived;
 - every other address is a plain register file standing for the processing system; it starts with the PLL setting
   pynq's Clocks needs to program the PL clocks the .hwh asks for.
 `allocate` returns real PynqBuffers in host memory at made-up physical addresses; the DMA model reads and writes
@@ -57,19 +60,25 @@ class CsimLibrary:
         self.path = path
         lib = self._lib = ctypes.CDLL(str(path.resolve()))
         beats = ctypes.POINTER(ctypes.c_uint64)
-        lib.sf_infer.argtypes, lib.sf_infer.restype = [beats, ctypes.c_int, beats], ctypes.c_int
+        lib.sf_infer.argtypes, lib.sf_infer.restype = [beats, ctypes.c_int, beats, beats], ctypes.c_int
         lib.sf_model_hash.restype = ctypes.c_uint32
         lib.sf_last_error.restype = ctypes.c_char_p
         self.model_hash = lib.sf_model_hash()
         self.in_bytes = lib.sf_input_beats() * BEAT_BYTES
         self.out_bytes = lib.sf_output_beats() * BEAT_BYTES
+        self.weight_bytes = lib.sf_weight_beats() * BEAT_BYTES  # per frame, on the weights port (0: none)
 
-    def infer(self, frame: bytes) -> bytes:
-        """One input frame -> its output frame. ctypes releases the GIL for the call: the host runs meanwhile."""
+    def infer(self, frame: bytes, weights: bytes = b"") -> bytes:
+        """One input frame and its frame of the weights stream -> its output frame. ctypes releases the GIL for the
+        call: the host runs meanwhile."""
+        if len(frame) != self.in_bytes or len(weights) != self.weight_bytes:
+            raise ValueError(f"a frame is {self.in_bytes} input and {self.weight_bytes} weight bytes, not "
+                             f"{len(frame)} and {len(weights)}")
         beats = np.frombuffer(frame, "<u8")
         out = np.zeros(self.out_bytes // BEAT_BYTES, "<u8")
         ptr = ctypes.POINTER(ctypes.c_uint64)
-        if self._lib.sf_infer(beats.ctypes.data_as(ptr), 1, out.ctypes.data_as(ptr)):
+        weight_beats = np.frombuffer(weights, "<u8").ctypes.data_as(ptr) if weights else None
+        if self._lib.sf_infer(beats.ctypes.data_as(ptr), 1, out.ctypes.data_as(ptr), weight_beats):
             raise RuntimeError(f"C simulation failed: {self._lib.sf_last_error().decode()}")
         return out.tobytes()
 
@@ -84,19 +93,30 @@ class _Channel:
 class _Dma:
     def __init__(self, device, ip):
         self.device = device
+        self.has_s2mm = int(ip["parameters"].get("c_include_s2mm", 1)) == 1  # MM2S only: no S2MM registers
         self.mm2s, self.s2mm = _Channel(), _Channel()
+        # What the engine moved since the PL was programmed (tests read them): bytes per direction, and the length
+        # of every transfer started per direction.
+        self.moved = {"mm2s": 0, "s2mm": 0}
+        self.transfers = {"mm2s": [], "s2mm": []}
 
     def _channel(self, offset):
-        return (self.mm2s, offset - MM2S) if offset < S2MM else (self.s2mm, offset - S2MM)
+        if offset < S2MM:
+            return self.mm2s, offset - MM2S
+        return (self.s2mm, offset - S2MM) if self.has_s2mm else (None, offset)
 
     def read(self, offset):
         ch, reg = self._channel(offset)
+        if ch is None:
+            return 0
         values = {DMACR: ch.control, DMASR: ch.status, ADDRESS: ch.address & 0xFFFF_FFFF,
                   ADDRESS_MSB: ch.address >> 32, LENGTH: ch.length}
         return values.get(reg, 0)
 
     def write(self, offset, value):
         ch, reg = self._channel(offset)
+        if ch is None:
+            return
         if reg == DMACR:
             if value & SOFT_RESET:  # resets both channels, as on the IP
                 self.mm2s, self.s2mm = _Channel(), _Channel()
@@ -111,6 +131,7 @@ class _Dma:
             ch.address = (ch.address & 0xFFFF_FFFF) | value << 32
         elif reg == LENGTH and not ch.status & HALTED:
             ch.length, ch.status = value, ch.status & ~IDLE
+            self.transfers["mm2s" if ch is self.mm2s else "s2mm"].append(value)
             memory = self.device.memory(ch.address, value)
             if memory is None:  # no buffer there: the interconnect answers DECERR
                 ch.status |= DECODE_ERROR | HALTED
@@ -126,6 +147,7 @@ class _Dma:
             return b""
         chunk = ch.source[ch.position:ch.position + n]
         ch.position += len(chunk)
+        self.moved["mm2s"] += len(chunk)
         if ch.position == len(ch.source):
             ch.source, ch.status = None, ch.status | IDLE | IOC_IRQ
         return chunk
@@ -138,6 +160,7 @@ class _Dma:
         frame = frames.popleft()
         n = min(len(frame), len(ch.target))
         ch.target[:n] = np.frombuffer(frame[:n], np.uint8)
+        self.moved["s2mm"] += n
         ch.length, ch.target = n, None
         ch.status |= IDLE | IOC_IRQ | (INTERNAL_ERROR | HALTED if len(frame) > n else 0)
 
@@ -150,6 +173,7 @@ class _Accelerator:
         self.started = self.auto_restart = self.done = self.hash_written = False
         self.stalled = False  # test hook: a hung accelerator, its input's TREADY low for good
         self.pending = bytearray()  # the input frame being received
+        self.pending_weights = bytearray()  # its frame of the weights stream being received
         self.outputs = deque()  # finished output frames S2MM has not taken yet
         self.others = {}
 
@@ -177,17 +201,24 @@ class _Accelerator:
 
 
 class SimDevice(pynq.Device):
-    """A board whose PL holds the AXI DMA `dma` and the accelerator `accelerator` (instance names of the .hwh),
-    the accelerator computing with the C simulation library `library`."""
+    """A board whose PL holds the AXI DMA `dma`, the accelerator `accelerator` and, when the accelerator streams
+    weights from DDR, the MM2S-only AXI DMA `weights_dma` feeding its weights port (instance names of the .hwh), the
+    accelerator computing with the C simulation library `library`."""
 
-    def __init__(self, library, dma: str, accelerator: str, tag: str = "squeezeflow_sim"):
+    def __init__(self, library, dma: str, accelerator: str, weights_dma: str | None = None,
+                 tag: str = "squeezeflow_sim"):
         super().__init__(tag)
         self.name = tag
         self.capabilities = {"REGISTER_RW": True}
         self.arch = "aarch64"  # a Zynq UltraScale+ PS: what pynq's Clocks programs
         self.library = CsimLibrary(library)
-        self.instances = {dma: _Dma, accelerator: _Accelerator}
-        self.dma = self.accelerator = None
+        if bool(weights_dma) != bool(self.library.weight_bytes):
+            given = f"the weights DMA {weights_dma!r}" if weights_dma else "no weights DMA"
+            raise ValueError(f"the C simulation library {self.library.path} reads "
+                             f"{self.library.weight_bytes // BEAT_BYTES} weight beats per frame from DDR, but the "
+                             f"board has {given}: the library and the manifest come from different builds")
+        self.names = {"dma": dma, "accelerator": accelerator, "weights_dma": weights_dma}
+        self.dma = self.accelerator = self.weights_dma = None
         self.fault = None  # why the simulated accelerator stopped, if it failed
         self._ps = dict(PS_RESET_VALUES)
         self._regions = []  # (base, end, model)
@@ -206,19 +237,19 @@ class SimDevice(pynq.Device):
         return RuntimeMetadataParser(Metadata(input=str(hwh)))
 
     def download(self, bitstream, parser=None):
-        """'Programs' the PL: the register models of the .hwh's DMA and accelerator at their addresses."""
+        """'Programs' the PL: the register models of the .hwh's DMAs and accelerator at their addresses."""
+        models = {"dma": _Dma, "accelerator": _Accelerator, "weights_dma": _Dma}
         with self._cond:
             self._regions = []
-            for name, model in self.instances.items():
+            for role, name in self.names.items():
+                if name is None:
+                    continue
                 ip = parser.ip_dict.get(name)
                 if ip is None:
                     raise RuntimeError(f"the overlay {bitstream.bitfile_name} has no IP {name!r}")
-                instance = model(self, ip)
+                instance = models[role](self, ip)
                 self._regions.append((ip["phys_addr"], ip["phys_addr"] + ip["addr_range"], instance))
-                if model is _Dma:
-                    self.dma = instance
-                else:
-                    self.accelerator = instance
+                setattr(self, role, instance)
         if self._thread is None:
             self._thread = threading.Thread(target=self._run, name="squeezeflow-sim-fabric", daemon=True)
             self._thread.start()
@@ -282,15 +313,19 @@ class SimDevice(pynq.Device):
         return self._ps.get(address, 0) if model is None else model.read(offset)
 
     def _next_frame(self):
-        """Moves the streams as far as they go; an input frame for the accelerator to compute, or None."""
-        dma, acc = self.dma, self.accelerator
+        """Moves the streams as far as they go; an input frame and its weights for the accelerator to compute (both
+        arrived), or None."""
+        dma, acc, lib = self.dma, self.accelerator, self.library
         dma.receive(acc.outputs)
         if not acc.started or acc.stalled or self.fault or len(acc.outputs) >= OUTPUT_FRAMES:
             return None
-        acc.pending += dma.send(self.library.in_bytes - len(acc.pending))
-        if len(acc.pending) < self.library.in_bytes:
+        acc.pending += dma.send(lib.in_bytes - len(acc.pending))
+        if self.weights_dma is not None:  # read as it comes, beside the input (the layer reading it is downstream)
+            acc.pending_weights += self.weights_dma.send(lib.weight_bytes - len(acc.pending_weights))
+        if len(acc.pending) < lib.in_bytes or len(acc.pending_weights) < lib.weight_bytes:
             return None
-        frame, acc.pending = bytes(acc.pending), bytearray()
+        frame = bytes(acc.pending), bytes(acc.pending_weights)
+        acc.pending, acc.pending_weights = bytearray(), bytearray()
         return frame
 
     def _run(self):
@@ -301,8 +336,8 @@ class SimDevice(pynq.Device):
                 if self._closed:
                     return
             try:
-                out = self.library.infer(frame)  # outside the lock: the host polls meanwhile
-            except RuntimeError as exc:
+                out = self.library.infer(*frame)  # outside the lock: the host polls meanwhile
+            except (RuntimeError, ValueError) as exc:
                 log.error("%s: the simulated accelerator stops", exc)
                 self.fault = str(exc)
                 continue

@@ -49,9 +49,24 @@ MAC_IMPLS = ("dsp", "dsp_packed", "lut")
 # raised to 4096 at most; hw/hls/sf_common.h sets it), so the planner keeps every SIMD and PE within it.
 MAX_WORD_BITS = 4096
 
-# Where a convolution's weights live on chip (sf_mvau WEIGHT_STORAGE indexes this; HLS BIND_STORAGE impl): block RAM
-# or distributed (LUT) ROM. Not UltraRAM: it has no initial contents in a bitstream.
-WEIGHT_STORAGES = ("bram", "lutram")
+# Where a convolution's weights live (sf_mvau WEIGHT_STORAGE indexes this): on chip in block RAM or distributed (LUT)
+# ROM (HLS BIND_STORAGE impl), or "ddr": streamed from DDR once per frame into the accelerator's WEIGHTS_PORT, the
+# layer computing neuron fold by neuron fold (sf_mvau_streamed). Not UltraRAM: it has no initial contents in a
+# bitstream.
+WEIGHT_STORAGES = ("bram", "lutram", "ddr")
+ON_CHIP_WEIGHT_STORAGES = WEIGHT_STORAGES[:2]
+
+# Weights streamed from DDR (the layers with weight_storage "ddr", at most one per network: one DMA feeds the port):
+# per frame, the layer's NF * SF weight tiles in order (tile nf * SF + sf: output channels nf*PE .. nf*PE+PE-1 by
+# input vector positions sf*SIMD .. sf*SIMD+SIMD-1), weight (pe, s) of a tile in bits [(pe*SIMD + s) * W, ...) as a
+# W-bit two's complement integer, each tile padded to whole AXI_STREAM_BITS beats (little-endian limbs, zero pad).
+# TLAST marks a frame's last beat. The host writes this image once to a DDR buffer and replays it every frame.
+WEIGHTS_PORT = "weights"
+
+
+def weight_tile_beats(pe: int, simd: int, weight_bits: int) -> int:
+    """AXI beats per streamed weight tile."""
+    return -(-pe * simd * weight_bits // AXI_STREAM_BITS)
 
 # Multiplier ports (signed bits) of the DSP slice of a device family: (wide port, narrow port).
 DSP_PORTS = {"DSP48E2": (27, 18), "DSP48E1": (25, 18)}

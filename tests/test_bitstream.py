@@ -145,27 +145,26 @@ def test_scripts_are_deterministic(builds, tmp_path):
 
 
 def test_ddr_weights_add_a_weights_dma(tmp_path):
-    build = _build(tmp_path / "ddr", "ultra96v2")
-    doc = json.loads((build / "ir.json").read_text())
-    doc["layers"][0]["weight_storage"] = "ddr"  # the planner does not choose DDR yet
-    (build / "ir.json").write_text(json.dumps(doc))
+    net, arrays = _tiny("ultra96v2")
+    net.layer("conv1").weight_storage = "ddr"  # it feeds the global pool alone, so it may
+    build = tmp_path / "ddr"
+    write_build(build, net, arrays)
+    standin.fake_hls_export(build)
     _scripts(build, bitstreams=tmp_path / "bitstreams")
-    # the HLS top has no weights port yet: the stand-in holds the script to the IP's real interfaces
-    assert "squeezeflow_top) has no intf weights" in _standin(build, tmp_path, expect_ok=False)
-
-    top = build / "hls" / "top.cpp"
-    top.write_text(top.read_text().replace("#pragma HLS INTERFACE mode=axis port=out\n",
-                                           "#pragma HLS INTERFACE mode=axis port=out\n"
-                                           "#pragma HLS INTERFACE mode=axis port=weights\n"))
-    calls = _standin(build, tmp_path)
+    calls = _standin(build, tmp_path)  # the stand-in holds the script to the HLS top's real interfaces
     weights_dma = _config(calls, "dma_weights")
     assert weights_dma["c_include_s2mm"] == "0" and weights_dma["c_m_axis_mm2s_tdata_width"] == "64"
     assert _config(calls, "ctrl_sc")["NUM_MI"] == "3" and _config(calls, "data_sc")["NUM_SI"] == "3"
     assert "connect_bd_intf_net intf:dma_weights/M_AXIS_MM2S intf:squeezeflow/weights" in calls
     assert "connect_bd_intf_net intf:ctrl_sc/M02_AXI intf:dma_weights/S_AXI_LITE" in calls
     assert "connect_bd_intf_net intf:dma_weights/M_AXI_MM2S intf:data_sc/S02_AXI" in calls
-    overlay = json.loads((tmp_path / "bitstreams" / "ultra96v2" / "tiny.json").read_text())["overlay"]
-    assert overlay["weights_from_ddr"] == {"dma": "dma_weights", "port": "weights", "layers": ["conv1"]}
+    published = tmp_path / "bitstreams" / "ultra96v2"
+    doc = json.loads((published / "tiny.json").read_text())
+    image = (build / "ddr_weights.bin").read_bytes()
+    expected = {"dma": "dma_weights", "port": "weights", "layers": ["conv1"], "beats": len(image) // 8,
+                "file": "tiny.ddr_weights.bin"}
+    assert doc["overlay"]["weights_from_ddr"] == doc["weights_from_ddr"] == expected
+    assert (published / "tiny.ddr_weights.bin").read_bytes() == image
 
 
 def test_rtl_backend_uses_the_verilog_top(tmp_path):

@@ -221,9 +221,13 @@ FOLDED = {"conv1": (3, 5), "fire2_squeeze": (2, 3), "fire2_expand1x1": (3, 2), "
           "conv10": (5, 5)}
 
 
-@pytest.mark.parametrize("simd_pe", [FOLDED, {}], ids=["folded", "one-lane"])
-def test_kernels_on_odd_shapes_match_golden_layer_by_layer(simd_pe, tmp_path):
+@pytest.mark.parametrize("simd_pe, ddr", [(FOLDED, False), ({}, False), (FOLDED, True), ({}, True)],
+                         ids=["folded", "one-lane", "folded-ddr", "one-lane-ddr"])
+def test_kernels_on_odd_shapes_match_golden_layer_by_layer(simd_pe, ddr, tmp_path):
+    """`ddr`: the classifier streams its weights (sf::mvau_streamed, channel-major into the global pool)."""
     net, arrays = _tiny_net(simd_pe)
+    if ddr:
+        net.layer("conv10").weight_storage = "ddr"
     write_build(tmp_path / "tiny", net, arrays)
     t = net.input_type
     q = np.random.default_rng(3).integers(t.lo, t.hi + 1, size=[4, *net.input_shape])

@@ -69,7 +69,8 @@ def test_pins_are_kept_and_bad_ones_rejected(model):
                             ({"layers": {"pool1": {"pe": 2}}}, "a maxpool layer has no folding"),
                             ({"layers": {"conv1": {"lanes": 2}}}, "keys"),
                             ({"layers": {"conv1": {"mac": "dsp3"}}}, "conv1 mac='dsp3'"),
-                            ({"layers": {"conv1": {"weight_storage": "uram"}}}, "one of bram, lutram"),
+                            ({"layers": {"conv1": {"weight_storage": "uram"}}}, "one of bram, lutram, ddr"),
+                            ({"layers": {"conv1": {"weight_storage": "ddr"}}}, "feeds a global pool alone"),
                             ({"layers": {"fire2_squeeze": {"pe": 1, "mac": "dsp_packed"}}}, "no possible"),
                             ({"folding": {}}, "JSON object")]:
         with pytest.raises(UserError, match=re.escape(message)):

@@ -118,11 +118,16 @@ def _add(rng, i):
 
 
 def _gap(rng, i):
-    lanes, in_signed = int(rng.choice([1, 2])), bool(i)
-    channels, h, w = lanes * int(rng.integers(1, 5)), int(rng.integers(1, 5)), int(rng.integers(1, 5))
+    # 0, 1: pixel-major input, unsigned and signed; 2: channel-major (a streamed-weight sf_mvau's output), at least
+    # two channel groups and pixels
+    lanes, in_signed, channel_major = int(rng.choice([1, 2])), bool(i), i == 2
+    low = 2 if channel_major else 1
+    channels, h, w = lanes * int(rng.integers(low, 5)), int(rng.integers(low, 5)), int(rng.integers(1, 5))
     zp = int(rng.integers(-10, 10)) if in_signed else int(rng.integers(0, 30))
     params = dict(LANES=lanes, IN_BITS=8, IN_SIGNED=int(in_signed), SUM_BITS=(h * w * 300).bit_length() + 1,
                   CG=channels // lanes, PIXELS=h * w, ZP=zp)
+    if channel_major:
+        params["CHANNEL_MAJOR"] = 1
     return {"params": params}, {"x": _uniform(rng, 8, in_signed, (FRAMES, channels, h, w))}, {}
 
 
@@ -158,23 +163,65 @@ def _maxpool(rng, i):
             {"x": _uniform(rng, 8, signed, (FRAMES, c, h, w))}, {})
 
 
-# sf_mvau cases: (kernel, pad, signed input, weight bits, spec.MAC_IMPLS entry, output bits): a 1x1 convolution on
-# unsigned (ReLU) activations and a padded 3x3 one on signed inputs, as conv1, between them every multiplier mapping.
-# 8-bit outputs hide most off-by-one errors of the accumulator in the rounding; "wide" outputs scale it up instead.
-MVAU_CASES = [([1, 1], [0, 0, 0, 0], False, 6, "dsp", 8), ([3, 3], [1, 1, 1, 1], True, 8, "lut", "wide"),
-              ([1, 1], [0, 0, 0, 0], False, 6, "dsp_packed", "wide"), ([3, 3], [1, 1, 1, 1], True, 6, "dsp_packed", 8)]
+# sf_pool cases: ((h, w), kernel, stride, pad [t, l, b, r], ceil mode, signed, (lanes, channel groups)): SqueezeNet's
+# 3x3/2 ceil-mode pools on an odd input (the windows fit exactly) and an even one (the last window hangs over the
+# edge), 3x3/2 with padding 1 (floor mode), 2x2/2 in ceil mode (one slot per dimension), and 3x1/2 on a single
+# column, where every input word completes a column and the one-word row slots are read at the edge that writes them.
+POOL_CASES = [((13, 13), [3, 3], [2, 2], [0, 0, 0, 0], True, False, (1, 1)),
+              ((8, 10), [3, 3], [2, 2], [0, 0, 0, 0], True, True, (2, 3)),
+              ((7, 8), [3, 3], [2, 2], [1, 1, 1, 1], False, True, (4, 2)),
+              ((7, 9), [2, 2], [2, 2], [0, 0, 0, 0], True, False, (3, 2)),
+              ((15, 1), [3, 1], [2, 1], [0, 0, 0, 0], True, False, (1, 1))]
+
+
+def _pool_out(n: int, k: int, s: int, lo: int, hi: int, ceil: bool) -> int:
+    """PyTorch's output size; in ceil mode the last window must start inside the input or its leading pad."""
+    o = (-(-(n + lo + hi - k) // s) if ceil else (n + lo + hi - k) // s) + 1
+    return o - 1 if ceil and (o - 1) * s >= n + lo else o
+
+
+def _pool(rng, i):
+    from squeezeflow.compiler.emit_hls import pool_is_separable
+
+    (h, w), kernel, stride, pad, ceil, signed, (lanes, cg) = POOL_CASES[i]
+    ho, wo = (_pool_out(n, k, s, pad[d], pad[d + 2], ceil)
+              for d, (n, k, s) in enumerate(zip((h, w), kernel, stride)))
+    assert pool_is_separable((h, w), kernel, stride, pad, (ho, wo)), POOL_CASES[i]
+    params = dict(LANES=lanes, BITS=8, SIGNED=int(signed), CG=cg, H=h, W=w, KH=kernel[0], KW=kernel[1],
+                  SH=stride[0], SW=stride[1], PT=pad[0], PL=pad[1], HO=ho, WO=wo,
+                  NA=-(-kernel[1] // stride[1]), NB=-(-kernel[0] // stride[0]))
+    return {"params": params, "pad": pad}, {"x": _uniform(rng, 8, signed, (FRAMES, lanes * cg, h, w))}, {}
+
+
+# sf_mvau cases: (kernel, pad, signed input, weight bits, spec.MAC_IMPLS entry, output bits, spec.WEIGHT_STORAGES
+# entry): a 1x1 convolution on unsigned (ReLU) activations and a padded 3x3 one on signed inputs, as conv1, between
+# them every multiplier mapping, with the weights on chip (each ROM branch; simulators ignore the ram_style itself)
+# and streamed. 8-bit outputs hide most off-by-one errors of the accumulator in the rounding; "wide" outputs scale it
+# up instead.
+MVAU_CASES = [([1, 1], [0, 0, 0, 0], False, 6, "dsp", 8, "bram"),
+              ([3, 3], [1, 1, 1, 1], True, 8, "lut", "wide", "lutram"),
+              ([1, 1], [0, 0, 0, 0], False, 6, "dsp_packed", "wide", "bram"),
+              ([3, 3], [1, 1, 1, 1], True, 6, "dsp_packed", 8, "lutram"),
+              ([1, 1], [0, 0, 0, 0], False, 6, "dsp_packed", "wide", "ddr"),
+              ([3, 3], [1, 1, 1, 1], True, 8, "dsp", 8, "ddr"),
+              ([1, 1], [0, 0, 0, 0], False, 4, "lut", 8, "ddr")]
 
 
 def _mvau(rng, i):
-    kernel, pad, signed, wbits, mac, out_bits = MVAU_CASES[i]
+    kernel, pad, signed, wbits, mac, out_bits, storage = MVAU_CASES[i]
     c, o, h, w = (int(v) for v in rng.integers([2, 2, 2, 2], [9, 9, 5, 5]))
-    fan_in = c * kernel[0] * kernel[1]
-    simd = _divisor(rng, c)
-    if mac == "dsp_packed":  # output channels in pairs
+    if storage == "ddr":  # both replay buffers in use (SF, NF > 1), weight tiles of up to four 64-bit words
+        pe, nf = 4, int(rng.choice([2, 3]))
+        c, o = 2 * int(rng.integers(2, 5)), pe * nf
+        simd = c // 2 if kernel == [1, 1] else c
+    elif mac == "dsp_packed":  # output channels in pairs
+        simd = _divisor(rng, c)
         o = 2 * (o // 2)
         pe = 2 * _divisor(rng, o // 2, at_most=4)
     else:
+        simd = _divisor(rng, c)
         pe = _divisor(rng, o)
+    fan_in = c * kernel[0] * kernel[1]
     weight = _uniform(rng, wbits, True, (o, c, *kernel))
     # The extremes: a quarter of the weights at the most negative value (which packs into the widest operand) and
     # the first pixel of each frame at the input's extreme, so that products reach their full range.
@@ -192,13 +239,17 @@ def _mvau(rng, i):
     params.update(SIMD=simd, PE=pe, SF=fan_in // simd, NF=o // pe, IN_BITS=8, IN_SIGNED=int(signed), W_BITS=wbits,
                   OUT_BITS=out_bits, ACC_BITS=acc_bits, PRODUCT_BITS=max(acc_bits + MULT_BITS + 1, shift_max + 2),
                   MAC=spec.MAC_IMPLS.index(mac), PACK_SHIFT=spec.pack_shift(8, signed, wbits, simd),
-                  WEIGHT_STORAGE=i % 3)  # each storage branch (simulators ignore the ram_style itself)
+                  WEIGHT_STORAGE=spec.WEIGHT_STORAGES.index(storage))
     pad_value = int(_uniform(rng, 8, signed, ()))
     weights, param_image = emit_rtl.mvau_memories(weight, bias, tables["mult"], tables["shift"], simd, pe, wbits,
                                                   acc_bits, params["SHIFT_BITS"])
-    return ({"params": params, "stride": [1, 1], "pad": pad, "out_hw": [h, w], "pad_value": pad_value},
-            {"x": x, "weight": weight, "bias": bias, **tables},
-            {"WEIGHT_FILE": weights, "PARAM_FILE": param_image})
+    case = {"params": params, "stride": [1, 1], "pad": pad, "out_hw": [h, w], "pad_value": pad_value}
+    images = {"WEIGHT_FILE": weights, "PARAM_FILE": param_image}
+    if storage == "ddr":  # WEIGHT_FILE's tiles are the weight stream's words (hex, wider than numpy's integers)
+        params.update(PIXELS=h * w, W_WORD_BITS=64 * -(-pe * simd * wbits // 64))
+        case["weight_words"] = weights.split()
+        del images["WEIGHT_FILE"]
+    return case, {"x": x, "weight": weight, "bias": bias, **tables}, images
 
 
 def _axis_in(rng, i):
@@ -219,9 +270,9 @@ def _axis_out(rng, i):
 
 
 CASES = {"fifo": _fifo, "duplicate": _duplicate, "regroup": _regroup, "concat": _concat, "requant": _requant_case,
-         "add": _add, "gap": _gap, "window": _window, "maxpool": _maxpool, "mvau": _mvau, "axis_in": _axis_in,
-         "axis_out": _axis_out}
-CASES_PER_KERNEL = {"window": 3, "mvau": len(MVAU_CASES)}
+         "add": _add, "gap": _gap, "window": _window, "maxpool": _maxpool, "pool": _pool, "mvau": _mvau,
+         "axis_in": _axis_in, "axis_out": _axis_out}
+CASES_PER_KERNEL = {"window": 3, "mvau": len(MVAU_CASES), "gap": 3, "pool": len(POOL_CASES)}
 
 
 @pytest.fixture

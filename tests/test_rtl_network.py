@@ -42,6 +42,25 @@ def test_small_network_is_bit_exact_back_to_back(small, tmp_path, capsys):
     assert abs(report["latency_cycles"] / result["latency_cycles"] - 1) <= 0.05, (report["latency_cycles"], result)
 
 
+def test_classifier_weights_from_ddr_are_bit_exact_and_keep_the_interval(tmp_path, capsys):
+    """conv10 pinned to stream its weights (sf_mvau WEIGHT_STORAGE "ddr"): the harness replays BUILD/ddr_weights.bin
+    into the weights port every frame; the output is the golden model's and the frame interval the planner's."""
+    net, arrays = compile_model(factory.brevitas_model("squeezenet1_1"),
+                                config={"layers": {"conv10": {"weight_storage": "ddr"}}})
+    build = write_build(tmp_path / "ddr", net, arrays, backend="rtl")
+    assert "weights_tready" in (build / "rtl" / "top.v").read_text()
+    images = tmp_path / "images"
+    images.mkdir()
+    for path in factory.calib_images(2):
+        shutil.copy(path, images)
+    assert cli.main(["rtlsim", str(build), "--images", str(images), "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["bit_exact"] is True, result
+    report = json.loads((build / "report.json").read_text())
+    assert abs(report["interval_cycles"] / result["interval_cycles"] - 1) <= 0.05, (report["interval_cycles"], result)
+    assert abs(report["latency_cycles"] / result["latency_cycles"] - 1) <= 0.05, (report["latency_cycles"], result)
+
+
 def test_deadlock_is_reported(small, tmp_path):
     """With the FIFO that lets a Fire's expand1x1 branch wait for the expand3x3 window generator cut to the default
     depth, the join starves and the harness names the deadlock instead of hanging."""
@@ -77,7 +96,7 @@ def test_each_layer_on_its_own_runs_near_its_busiest_kernel(small, capsys):
     for p in build_graph(*load_build(small)).processes:
         cfg = p.ints
         words = [s.words for s in p.inputs + p.outputs]
-        if p.kernel == "mvau":
+        if p.kernel in ("mvau", "mvau_streamed"):
             words.append(cfg["PIXELS"] * cfg["NF"] * cfg["SF"])
         busiest[p.owner] = max(busiest.get(p.owner, 0), *words)
     layers = rtlsim.layer_cycles(small)

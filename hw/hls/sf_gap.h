@@ -1,9 +1,10 @@
 // sf_gap.h: global average pool as a per-channel sum (its scale is folded into the next requant or the logits).
 //
 // Stream contract, per frame:
-//   in : PIXELS * CG words of LANES lanes of in_t, each pixel's channels as CG consecutive words.
+//   in : PIXELS * CG words of LANES lanes of in_t: each pixel's channels as CG consecutive words, or with
+//        CHANNEL_MAJOR each channel group's words of all pixels consecutively (from sf::mvau_streamed).
 //   out: CG words of LANES lanes of sum_t: per channel, the sum over all pixels of (x - ZP) (compiler/ir.py).
-// L: in_t, sum_t, out_word, LANES, CG, PIXELS, ZP.
+// L: in_t, sum_t, out_word, LANES, CG, PIXELS, ZP, CHANNEL_MAJOR.
 #ifndef SF_GAP_H
 #define SF_GAP_H
 
@@ -16,17 +17,23 @@ void gap(IN& in, OUT& out) {
     typedef typename num<typename L::sum_t>::type sum_t;
     sum_t sums[L::CG][L::LANES];
 #pragma HLS ARRAY_PARTITION variable=sums complete dim=2
-    int cg = 0;
+    int cg = 0, pixel = 0;
     for (int i = 0; i < L::PIXELS * L::CG; i++) {
 #pragma HLS PIPELINE II=1
         typename num<typename L::in_t>::type x[L::LANES];
         unpack<typename L::in_t>(in.read(), x);
         for (int l = 0; l < L::LANES; l++) {
 #pragma HLS UNROLL
-            const sum_t before = i < L::CG ? sum_t(0) : sums[cg][l];
+            const sum_t before = pixel == 0 ? sum_t(0) : sums[cg][l];
             sums[cg][l] = before + x[l] - L::ZP;
         }
-        cg = cg == L::CG - 1 ? 0 : cg + 1;
+        // the inner counter wraps into the outer one
+        int& inner = L::CHANNEL_MAJOR ? pixel : cg;
+        int& outer = L::CHANNEL_MAJOR ? cg : pixel;
+        if (++inner == (L::CHANNEL_MAJOR ? L::PIXELS : L::CG)) {
+            inner = 0;
+            outer++;
+        }
     }
     for (int g = 0; g < L::CG; g++) {
 #pragma HLS PIPELINE II=1

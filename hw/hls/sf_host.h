@@ -14,24 +14,36 @@
 
 namespace sf {
 
-// Runs `top` on one frame; checks that it reads every input beat and writes exactly out_beats beats, TLAST on the
-// last one, and the model_hash register.
-template <class AXIS, class TOP>
-void run_frame(TOP top, const uint64_t* in, int in_beats, uint64_t* out, int out_beats, uint32_t hash) {
-    hls::stream<AXIS> to_top, from_top;
-    for (int i = 0; i < in_beats; i++) {
+// `beats` as AXI4-Stream words, TLAST on the last one.
+template <class AXIS>
+void feed(hls::stream<AXIS>& port, const uint64_t* beats, int count) {
+    for (int i = 0; i < count; i++) {
         AXIS beat;
-        beat.data = in[i];
+        beat.data = beats[i];
         beat.keep = -1;
         beat.strb = -1;
-        beat.last = i == in_beats - 1;
-        to_top.write(beat);
+        beat.last = i == count - 1;
+        port.write(beat);
     }
+}
+
+// Runs `top` (the generated sf_top_ports) on one frame, with one frame of the weights port's stream (weight_beats
+// beats, none when every weight is on chip); checks that it reads every input and weight beat and writes exactly
+// out_beats beats, TLAST on the last one, and the model_hash register.
+template <class AXIS, class TOP>
+void run_frame(TOP top, const uint64_t* in, int in_beats, const uint64_t* weights, int weight_beats, uint64_t* out,
+               int out_beats, uint32_t hash) {
+    hls::stream<AXIS> to_top, weights_to_top, from_top;
+    feed(to_top, in, in_beats);
+    feed(weights_to_top, weights, weight_beats);
     ap_uint<32> reg = 0;
-    top(to_top, from_top, reg);
+    top(to_top, from_top, weights_to_top, reg);
     if (!to_top.empty())
         throw csim_error("the top left " + std::to_string(to_top.size()) + " of " + std::to_string(in_beats) +
                          " input beats unread");
+    if (!weights_to_top.empty())
+        throw csim_error("the top left " + std::to_string(weights_to_top.size()) + " of " +
+                         std::to_string(weight_beats) + " weight beats unread");
     if (from_top.size() != size_t(out_beats))
         throw csim_error("the top wrote " + std::to_string(from_top.size()) + " output beats, not " +
                          std::to_string(out_beats));

@@ -3,16 +3,17 @@
 // Stream contract, per frame:
 //   in : PIXELS * SF words of SIMD lanes of in_t: for each output pixel its input vector (KH*KW*C values in
 //        (ky, kx, c) order, as from sf::window, or a pixel's C channels for a 1x1 convolution), SIMD per word.
-//   out: PIXELS * NF words of PE lanes of out_t: each pixel's O = NF*PE output channels, PE per word, lowest first.
-// Folding: each cycle multiplies one input word by PE x SIMD weights (one tile); a pixel takes NF * SF cycles, its
-// input words read during the first neuron fold (nf = 0) and replayed from a buffer for the others.
+//   out: PIXELS * NF words of PE lanes of out_t, PE output channels per word, lowest first, in one of two orders:
+//        mvau (weights on chip): pixel-major, each pixel's O = NF*PE channels as NF consecutive words;
+//        mvau_streamed (weights from DDR): channel-group-major, for each neuron fold nf its word of every pixel
+//        (the order sf::gap's CHANNEL_MAJOR reads).
+// Folding: each cycle multiplies one input word by PE x SIMD weights (one tile); a pixel takes NF * SF cycles.
 // Arithmetic (compiler/ir.py): acc = bias + sum(weight * x) in acc_t, then
 // y = clamp(round_half_even(acc * mult / 2**shift) + ZP, LO, HI) per output channel; ReLU is the clamp.
-// Weights: tile t = nf * SF + sf of PE row pe lives in weights[pe][bank][t], BANKS words of BANK_LANES signed
+// Weights: tile t = nf * SF + sf of PE row pe is read as weights[pe][bank][t], BANKS words of BANK_LANES signed
 // WEIGHT_BITS-bit lanes (lane l of bank b multiplies input lane b * BANK_LANES + l). Banks are at most 64 bits wide,
-// as a BRAM port is (72 bits at most), so every PE x bank memory maps onto plain ROM columns. `weights` is the
-// weight source: anything indexable as [pe][bank][t] (an on-chip ROM now; a FIFO-fed buffer filled from DDR is
-// the seam for layers that do not fit on chip).
+// as a BRAM port is (72 bits at most), so every PE x bank memory maps onto plain ROM columns; mvau_streamed keeps
+// one neuron fold's tiles in the same layout, filled from its weight stream.
 // Multipliers (L::MAC, an index into hw/spec.py MAC_IMPLS): 0 "dsp", one DSP multiplier per product; 1 "dsp_packed",
 // PE rows 2i and 2i+1 share one DSP multiplier per SIMD lane, x * (w[2i+1] * 2**PACK_SHIFT + w[2i]), the lanes'
 // packed products summed and split into the two dot products once per tile (PE even, PACK_SHIFT = spec.pack_shift);
@@ -112,46 +113,107 @@ struct tile_dots<L, 1> {
     }
 };
 
+// One tile of the folded product: the dot products of input word x with tile t of `weights`, accumulated from
+// the bias at the first input fold; after the last one the PE outputs are requantized and written out.
+template <class L, class OUT, class WEIGHTS>
+inline void mvau_tile(const typename L::in_word& x, const WEIGHTS& weights, int t, int nf, int sf,
+                      typename num<typename L::acc_t>::type (&acc)[L::PE], OUT& out,
+                      const rom_int<L::ACC_BITS> bias[L::PE][L::NF], const rom_uint<L::MULT_BITS> mult[L::PE][L::NF],
+                      const rom_uint<L::SHIFT_BITS> shift[L::PE][L::NF]) {
+#pragma HLS INLINE
+    typedef typename num<typename L::acc_t>::type acc_t;
+    typename num<typename L::in_t>::type xs[L::SIMD];
+#pragma HLS ARRAY_PARTITION variable=xs complete
+    unpack<typename L::in_t>(x, xs);
+    acc_t dots[L::PE];
+#pragma HLS ARRAY_PARTITION variable=dots complete
+    tile_dots<L>::run(weights, t, xs, dots);
+    typename num<typename L::out_t>::type ys[L::PE];
+#pragma HLS ARRAY_PARTITION variable=ys complete
+    for (int pe = 0; pe < L::PE; pe++) {
+#pragma HLS UNROLL
+        const acc_t a = (sf == 0 ? acc_t(bias[pe][nf]) : acc[pe]) + dots[pe];
+        acc[pe] = a;
+        if (sf == L::SF - 1) {
+            SF_CHECK_FITS(a, L::ACC_BITS, L::NAME);
+            ys[pe] = requantize<L::PRODUCT_BITS, L::MULT_BITS>(a, mult[pe][nf], shift[pe][nf], L::ZP, L::LO, L::HI);
+        }
+    }
+    if (sf == L::SF - 1) {
+        typename L::out_word y;
+        pack<typename L::out_t>(y, ys);
+        out.write(y);
+    }
+}
+
+// Weights on chip (WEIGHT_STORAGE "bram" or "lutram"): pixel by pixel, the weights read from ROM every tile.
 template <class L, class IN, class OUT, class WEIGHTS>
 void mvau(IN& in, OUT& out, const WEIGHTS& weights, const rom_int<L::ACC_BITS> bias[L::PE][L::NF],
           const rom_uint<L::MULT_BITS> mult[L::PE][L::NF], const rom_uint<L::SHIFT_BITS> shift[L::PE][L::NF]) {
 #pragma HLS ARRAY_PARTITION variable=bias complete dim=1
 #pragma HLS ARRAY_PARTITION variable=mult complete dim=1
 #pragma HLS ARRAY_PARTITION variable=shift complete dim=1
-    typedef typename num<typename L::acc_t>::type acc_t;
     typename L::in_word inputs[L::SF];  // the pixel's input vector, replayed for every neuron fold after the first
-    acc_t acc[L::PE];
+    typename num<typename L::acc_t>::type acc[L::PE];
 #pragma HLS ARRAY_PARTITION variable=acc complete
     int sf = 0, nf = 0;
     for (int i = 0; i < L::PIXELS * L::NF * L::SF; i++) {
 #pragma HLS PIPELINE II=1
         const typename L::in_word x = nf == 0 ? in.read() : inputs[sf];
         if (nf == 0) inputs[sf] = x;
-        typename num<typename L::in_t>::type xs[L::SIMD];
-#pragma HLS ARRAY_PARTITION variable=xs complete
-        unpack<typename L::in_t>(x, xs);
-        acc_t dots[L::PE];
-#pragma HLS ARRAY_PARTITION variable=dots complete
-        tile_dots<L>::run(weights, nf * L::SF + sf, xs, dots);
-        typename num<typename L::out_t>::type ys[L::PE];
-#pragma HLS ARRAY_PARTITION variable=ys complete
-        for (int pe = 0; pe < L::PE; pe++) {
-#pragma HLS UNROLL
-            const acc_t a = (sf == 0 ? acc_t(bias[pe][nf]) : acc[pe]) + dots[pe];
-            acc[pe] = a;
-            if (sf == L::SF - 1) {
-                SF_CHECK_FITS(a, L::ACC_BITS, L::NAME);
-                ys[pe] = requantize<L::PRODUCT_BITS, L::MULT_BITS>(a, mult[pe][nf], shift[pe][nf], L::ZP, L::LO, L::HI);
-            }
-        }
-        if (sf == L::SF - 1) {
-            typename L::out_word y;
-            pack<typename L::out_t>(y, ys);
-            out.write(y);
-        }
+        mvau_tile<L>(x, weights, nf * L::SF + sf, nf, sf, acc, out, bias, mult, shift);
         if (++sf == L::SF) {
             sf = 0;
             nf = nf == L::NF - 1 ? 0 : nf + 1;
+        }
+    }
+}
+
+// Weights streamed from DDR (WEIGHT_STORAGE "ddr"): neuron fold by neuron fold, so each weight is read once per
+// frame. The frame's input vectors are read during the first neuron fold and replayed from a frame buffer for the
+// others (the input FIFO holds the next frame meanwhile: compiler/fifo.py); a fold's SF weight tiles are read
+// during its first pixel and replayed for the others. The output is channel-group-major (OUTPUT_ORDER above).
+//   weights_in: NF * SF words of w_word per frame, tile nf * SF + sf; weight (pe, s) of the tile in bits
+//               [(pe * SIMD + s) * WEIGHT_BITS, ...), two's complement (hw/spec.py weight stream).
+// L (besides the above): w_word.
+template <class L, class IN, class WIN, class OUT>
+void mvau_streamed(IN& in, WIN& weights_in, OUT& out, const rom_int<L::ACC_BITS> bias[L::PE][L::NF],
+                   const rom_uint<L::MULT_BITS> mult[L::PE][L::NF],
+                   const rom_uint<L::SHIFT_BITS> shift[L::PE][L::NF]) {
+#pragma HLS ARRAY_PARTITION variable=bias complete dim=1
+#pragma HLS ARRAY_PARTITION variable=mult complete dim=1
+#pragma HLS ARRAY_PARTITION variable=shift complete dim=1
+    typename L::in_word frame[L::PIXELS * L::SF];
+    rom_uint<L::BANK_BITS> tiles[L::PE][L::BANKS][L::SF];  // the neuron fold's weights, [pe][bank][sf]
+#pragma HLS ARRAY_PARTITION variable=tiles complete dim=1
+#pragma HLS ARRAY_PARTITION variable=tiles complete dim=2
+    typename num<typename L::acc_t>::type acc[L::PE];
+#pragma HLS ARRAY_PARTITION variable=acc complete
+    const int WEIGHT_BITS = L::w_t::width;
+    int sf = 0, pixel = 0, nf = 0, at = 0;  // at = pixel * SF + sf
+    for (int i = 0; i < L::NF * L::PIXELS * L::SF; i++) {
+#pragma HLS PIPELINE II=1
+        const typename L::in_word x = nf == 0 ? in.read() : frame[at];
+        if (nf == 0) frame[at] = x;
+        if (pixel == 0) {
+            const typename L::w_word w = weights_in.read();
+            for (int pe = 0; pe < L::PE; pe++) {
+#pragma HLS UNROLL
+                for (int b = 0; b < L::BANKS; b++) {
+#pragma HLS UNROLL
+                    const int lo = (pe * L::SIMD + b * L::BANK_LANES) * WEIGHT_BITS;
+                    tiles[pe][b][sf] = w.range(lo + L::BANK_BITS - 1, lo).to_uint64();
+                }
+            }
+        }
+        mvau_tile<L>(x, tiles, sf, nf, sf, acc, out, bias, mult, shift);
+        at = at == L::PIXELS * L::SF - 1 ? 0 : at + 1;
+        if (++sf == L::SF) {
+            sf = 0;
+            if (++pixel == L::PIXELS) {
+                pixel = 0;
+                nf++;
+            }
         }
     }
 }

@@ -9,6 +9,7 @@
 #include "sf_duplicate.h"
 #include "sf_gap.h"
 #include "sf_maxpool.h"
+#include "sf_pool.h"
 #include "sf_mvau.h"
 #include "sf_regroup.h"
 #include "sf_requant.h"

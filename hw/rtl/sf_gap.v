@@ -2,8 +2,9 @@
 // Twin of hw/hls/sf_gap.h.
 //
 // Stream contract, per frame:
-//   in : PIXELS * CG words of LANES lanes of IN_BITS bits (signed if IN_SIGNED), each pixel's channels as CG
-//        consecutive words.
+//   in : PIXELS * CG words of LANES lanes of IN_BITS bits (signed if IN_SIGNED): each pixel's channels as CG
+//        consecutive words, or with CHANNEL_MAJOR each channel group's words of all pixels consecutively (PIXELS
+//        words per group, from a streamed-weight sf_mvau).
 //   out: CG words of LANES lanes of SUM_BITS bits: per channel, the sum over all pixels of (x - ZP) (compiler/ir.py).
 //        An IR gap with a requant continues through sf_requant.
 // The sums are written out after the frame's last input word; the next frame's input waits meanwhile (CG cycles).
@@ -14,7 +15,8 @@ module sf_gap #(
     parameter integer SUM_BITS = 16,
     parameter integer CG = 1,
     parameter integer PIXELS = 1,
-    parameter integer ZP = 0
+    parameter integer ZP = 0,
+    parameter integer CHANNEL_MAJOR = 0
 ) (
     input  wire                      ap_clk,
     input  wire                      ap_rst_n,
@@ -57,10 +59,12 @@ module sf_gap #(
             emitting <= 1'b0;
             out_tvalid <= 1'b0;
         end else begin
-            if (take || send) cg <= cg == CG - 1 ? {GW{1'b0}} : cg + 1'b1;
-            if (take && cg == CG - 1) begin
+            // The input order's inner counter wraps into its outer one; the sums go out in channel group order.
+            if (send || take && (CHANNEL_MAJOR == 0 || pixel == PIXELS - 1))
+                cg <= cg == CG - 1 ? {GW{1'b0}} : cg + 1'b1;
+            if (take && (CHANNEL_MAJOR != 0 || cg == CG - 1)) begin
                 pixel <= pixel == PIXELS - 1 ? {PW{1'b0}} : pixel + 1'b1;
-                if (pixel == PIXELS - 1) emitting <= 1'b1;
+                if (pixel == PIXELS - 1 && (CHANNEL_MAJOR == 0 || cg == CG - 1)) emitting <= 1'b1;
             end
             if (send && cg == CG - 1) emitting <= 1'b0;
             if (send) out_tvalid <= 1'b1;

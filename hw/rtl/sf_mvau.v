@@ -1,31 +1,46 @@
 // sf_mvau.v: matrix-vector-activation unit, the engine of every convolution (after sf_window for k x k).
-// Twin of hw/hls/sf_mvau.h.
+// Twin of hw/hls/sf_mvau.h: mvau with the weights on chip (WEIGHT_STORAGE 0, 1), mvau_streamed with them streamed
+// from DDR (WEIGHT_STORAGE 2).
 //
 // Stream contract, per frame:
 //   in : PIXELS * SF words of SIMD lanes of IN_BITS bits (signed if IN_SIGNED): for each output pixel its input
 //        vector (KH*KW*C values in (ky, kx, c) order, as from sf_window, or a pixel's C channels for a 1x1
 //        convolution), SIMD per word.
-//   out: PIXELS * NF words of PE lanes of OUT_BITS bits: each pixel's O = NF*PE output channels, PE per word, lowest
-//        first.
-// Folding: each cycle multiplies one input word by PE x SIMD weights (one tile); a pixel takes NF * SF cycles, its
-// input words read during the first neuron fold (nf = 0) and replayed from a buffer for the others.
+//   out: PIXELS * NF words of PE lanes of OUT_BITS bits, PE output channels per word, lowest first, in one of two
+//        orders: weights on chip, pixel-major (each pixel's O = NF*PE channels as NF consecutive words); weights
+//        streamed, channel-group-major (for each neuron fold nf its word of every pixel, what sf_gap's
+//        CHANNEL_MAJOR reads).
+//   w  : weights streamed only: NF * SF words of W_WORD_BITS bits, word nf * SF + sf = tile nf * SF + sf in
+//        WEIGHT_FILE's layout below, zero-padded above PE*SIMD*W_BITS (hw/spec.py weight stream). Otherwise unused,
+//        w_tready low, so a ROM layer's instance may leave the port unconnected.
+// Folding: each cycle multiplies one input word by PE x SIMD weights (one tile). Weights on chip: pixel by pixel, a
+// pixel taking NF * SF cycles, its input words read during the first neuron fold (nf = 0) and replayed from an
+// SF-word buffer for the others. Weights streamed: neuron fold by neuron fold (nf, then pixel, then sf), so each
+// weight is read once per frame: the frame's input words are read during nf = 0 and replayed from a PIXELS*SF-word
+// frame buffer for the others (the input FIFO holds the next frame meanwhile), a fold's SF tiles are read during
+// its first pixel and replayed from an SF-word tile buffer for the others. Either way NF * PIXELS * SF cycles.
 // Arithmetic (compiler/ir.py): acc = bias + sum(weight * x) in ACC_BITS, then
 // y = clamp(round_half_even(acc * mult / 2**shift) + ZP, LO, HI) per output channel; ReLU is the clamp.
 // Memories ($readmemh, written by compiler/emit_rtl.py):
 //   WEIGHT_FILE: NF * SF words, word nf * SF + sf = the tile of output channels nf*PE .. nf*PE+PE-1 and input
 //                vector positions sf*SIMD .. sf*SIMD+SIMD-1; weight (pe, s) in bits [(pe*SIMD + s) * W_BITS, ...),
-//                two's complement.
+//                two's complement. Not read when the weights are streamed.
 //   PARAM_FILE : NF words, PE fields of ACC_BITS + MULT_BITS + SHIFT_BITS bits, lowest PE first: bias (two's
 //                complement), then multiplier, then shift, lowest bits first.
-// Pipeline: read (weights, parameters, replay buffer) -> dot products -> accumulate -> requant product -> round and
+// Pipeline: read (weights, parameters, replay buffers) -> dot products -> accumulate -> requant product -> round and
 // clamp into the output register. One enable stalls every stage while the output register is full: II = 1 whenever
-// the consumer keeps up, and no word is lost under any backpressure.
+// the consumer keeps up (and, streamed, the weights come one word per cycle during a fold's first pixel), and no
+// word is lost under any backpressure. A cycle takes an input word while nf = 0 and a weight word while
+// pixel = 0, both or neither: each TREADY waits for the other stream's TVALID when that one is needed too (AXI lets
+// ready depend on valid, not the reverse).
 // Multipliers (MAC, an index into hw/spec.py MAC_IMPLS): 0 "dsp", one multiplier per product; 1 "dsp_packed", PE
 // rows 2i and 2i+1 share one multiplier per SIMD lane, x * (w[2i+1] * 2**PACK_SHIFT + w[2i]), the lanes' packed
 // products summed and split into the two dot products once per tile (PE even, PACK_SHIFT = spec.pack_shift); 2 "lut",
-// shift-and-add in logic, no multiplier cell. The weight memory's ram_style follows WEIGHT_STORAGE (an index into
-// compiler/plan.py WEIGHT_STORAGES: 0 block RAM, 1 distributed RAM). Not UltraRAM: it has no initial contents
-// in a bitstream, so weights there would need a loader.
+// shift-and-add in logic, no multiplier cell. WEIGHT_STORAGE is an index into hw/spec.py WEIGHT_STORAGES: 0 block
+// RAM, 1 distributed RAM (the weight ROM's ram_style), 2 streamed. Not UltraRAM: it has no initial contents in a
+// bitstream, so weights there would need a loader.
+// Parameters only the streamed weights use: PIXELS (output pixels per frame, the frame buffer's depth / SF) and
+// W_WORD_BITS (the w stream's word, at least PE*SIMD*W_BITS).
 module sf_mvau #(
     parameter integer SIMD = 1,
     parameter integer PE = 1,
@@ -45,6 +60,8 @@ module sf_mvau #(
     parameter integer MAC = 0,
     parameter integer PACK_SHIFT = 0,
     parameter integer WEIGHT_STORAGE = 0,
+    parameter integer PIXELS = 1,
+    parameter integer W_WORD_BITS = 64,
     parameter WEIGHT_FILE = "weights.hex",
     parameter PARAM_FILE = "params.hex"
 ) (
@@ -53,6 +70,9 @@ module sf_mvau #(
     input  wire [SIMD*IN_BITS-1:0] in_tdata,
     input  wire                   in_tvalid,
     output wire                   in_tready,
+    input  wire [W_WORD_BITS-1:0] w_tdata,
+    input  wire                   w_tvalid,
+    output wire                   w_tready,
     output reg  [PE*OUT_BITS-1:0] out_tdata,
     output reg                    out_tvalid,
     input  wire                   out_tready
@@ -60,21 +80,29 @@ module sf_mvau #(
     localparam integer XW = SIMD * IN_BITS;
     localparam integer WW = PE * SIMD * W_BITS;
     localparam integer FW = ACC_BITS + MULT_BITS + SHIFT_BITS;  // one output channel's parameters
+    localparam integer STREAMED = WEIGHT_STORAGE == 2;
     localparam integer TILES = NF * SF;
+    localparam integer FRAME = PIXELS * SF;  // input words per frame
     localparam integer TW = TILES > 1 ? $clog2(TILES) : 1;
     localparam integer SW = SF > 1 ? $clog2(SF) : 1;
     localparam integer NW = NF > 1 ? $clog2(NF) : 1;
+    localparam integer PW = PIXELS > 1 ? $clog2(PIXELS) : 1;
+    localparam integer AW = FRAME > 1 ? $clog2(FRAME) : 1;
 
     reg [PE*FW-1:0] params[0:NF-1];
-    reg [XW-1:0] vector[0:SF-1];  // the pixel's input words, replayed for nf > 0
     initial $readmemh(PARAM_FILE, params);
 
     wire en = !out_tvalid || out_tready;
     reg [SW-1:0] sf;
     reg [NW-1:0] nf;
-    reg [TW-1:0] t;  // nf * SF + sf
-    assign in_tready = en && nf == 0;
-    wire fire = en && (nf != 0 || in_tvalid);
+    reg [TW-1:0] t;  // nf * SF + sf, weights on chip
+    reg [PW-1:0] pixel;  // streamed only, as is at = pixel * SF + sf
+    reg [AW-1:0] at;
+    wire need_w = STREAMED && pixel == 0;
+    wire in_ok = nf != 0 || in_tvalid, w_ok = !need_w || w_tvalid;
+    assign in_tready = en && nf == 0 && w_ok;
+    assign w_tready = en && need_w && in_ok;
+    wire fire = en && in_ok && w_ok;
 
     // Stage 1: memories read.
     reg v1, fresh1, first1, last1;
@@ -82,10 +110,42 @@ module sf_mvau #(
     reg [WW-1:0] w1;
     reg [PE*FW-1:0] p1;
     wire [XW-1:0] x1 = fresh1 ? xin1 : xbuf1;
+    // The input words replayed for nf > 0: the frame's (streamed) or the pixel's.
+    generate
+        if (STREAMED) begin : g_frame
+            // A whole feature map: block RAM (yosys would try its 512-deep LUTRAM, which its own mapper rejects).
+            (* ram_style = "block" *) reg [XW-1:0] frame[0:FRAME-1];
+            always @(posedge ap_clk) begin
+                if (fire && nf == 0) frame[at] <= in_tdata;
+                if (en) xbuf1 <= frame[at];
+            end
+        end else begin : g_pixel
+            reg [XW-1:0] vector[0:SF-1];
+            always @(posedge ap_clk) begin
+                if (fire && nf == 0) vector[sf] <= in_tdata;
+                if (en) xbuf1 <= vector[sf];
+            end
+        end
+    endgenerate
     // One branch per style, as not every tool evaluates a parameter inside an attribute. Vivado documents rom_style
     // for ROMs and ram_style for RAMs; yosys reads ram_style first.
     generate
-        if (WEIGHT_STORAGE == 1) begin : g_lutram
+        if (STREAMED) begin : g_streamed
+            // The fold's tiles, written during its first pixel; a registered read like the input's replay buffer,
+            // the word just taken bypassing it.
+            reg [WW-1:0] tiles[0:SF-1];
+            reg [WW-1:0] win1, wbuf1;
+            reg wfresh1;
+            always @(posedge ap_clk) begin
+                if (fire && pixel == 0) tiles[sf] <= w_tdata[WW-1:0];
+                if (en) begin
+                    wbuf1 <= tiles[sf];
+                    win1 <= w_tdata[WW-1:0];
+                    wfresh1 <= pixel == 0;
+                end
+            end
+            always @* w1 = wfresh1 ? win1 : wbuf1;
+        end else if (WEIGHT_STORAGE == 1) begin : g_lutram
             (* ram_style = "distributed", rom_style = "distributed" *) reg [WW-1:0] weights[0:TILES-1];
             initial $readmemh(WEIGHT_FILE, weights);
             always @(posedge ap_clk) if (en) w1 <= weights[t];
@@ -96,10 +156,8 @@ module sf_mvau #(
         end
     endgenerate
     always @(posedge ap_clk) begin
-        if (fire && nf == 0) vector[sf] <= in_tdata;
         if (en) begin
             p1 <= params[nf];
-            xbuf1 <= vector[sf];
             xin1 <= in_tdata;
             fresh1 <= nf == 0;
             first1 <= sf == 0;
@@ -123,13 +181,24 @@ module sf_mvau #(
             sf <= 0;
             nf <= 0;
             t <= 0;
+            pixel <= 0;
+            at <= 0;
             {v1, v2, v3, v4} <= 4'b0;
             out_tvalid <= 1'b0;
         end else if (en) begin
             if (fire) begin
                 sf <= sf == SF - 1 ? {SW{1'b0}} : sf + 1'b1;
-                if (sf == SF - 1) nf <= nf == NF - 1 ? {NW{1'b0}} : nf + 1'b1;
                 t <= t == TILES - 1 ? {TW{1'b0}} : t + 1'b1;
+                at <= at == FRAME - 1 ? {AW{1'b0}} : at + 1'b1;
+                if (sf == SF - 1) begin
+                    // the loop order: sf innermost, then nf (on chip) or pixel, then nf (streamed)
+                    if (STREAMED) begin
+                        pixel <= pixel == PIXELS - 1 ? {PW{1'b0}} : pixel + 1'b1;
+                        if (pixel == PIXELS - 1) nf <= nf == NF - 1 ? {NW{1'b0}} : nf + 1'b1;
+                    end else begin
+                        nf <= nf == NF - 1 ? {NW{1'b0}} : nf + 1'b1;
+                    end
+                end
             end
             v1 <= fire;
             v2 <= v1;

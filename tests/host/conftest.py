@@ -52,6 +52,12 @@ def small() -> Prepared:
 
 
 @pytest.fixture(scope="session")
+def small_ddr() -> Prepared:
+    """The small model compiled with conv10's weights streamed from DDR (a second, MM2S-only DMA); same images."""
+    return prepare("small_ddr")
+
+
+@pytest.fixture(scope="session")
 def trained(shared_dir) -> Prepared:
     """The trained W6A8 SqueezeNet 1.1 (224x224, ImageNet) of ../shared; chelsea and coffee."""
     return prepare("trained", "--shared", str(shared_dir))

@@ -1,5 +1,6 @@
 """sf_mvau against golden.conv_acc + golden.requantize: a 1x1 convolution reads pixels, a k x k one the windows of
-sf_window's contract (padded with the pad value)."""
+sf_window's contract (padded with the pad value). With streamed weights (case "weight_words", WEIGHT_FILE's tiles)
+the weight stream repeats every frame and the output is channel-group-major."""
 import cocotb
 import streams
 
@@ -20,6 +21,12 @@ async def mvau(dut):
     pointwise = [kh, kw] == [1, 1] and case["stride"] == [1, 1] and not any(case["pad"])
     vectors = streams.hwc(x) if pointwise else streams.window_stream(x, [kh, kw], case["stride"], case["pad"],
                                                                        [ho, wo], case["pad_value"])
-    words = streams.pack(vectors, p["SIMD"], p["IN_BITS"])
-    out = streams.pack(streams.hwc(y), p["PE"], p["OUT_BITS"])
-    await streams.check(dut, {"in": words}, {"out": out}, len(x) * ho * wo * p["NF"] * p["SF"], case["seed"])
+    sources = {"in": streams.pack(vectors, p["SIMD"], p["IN_BITS"])}
+    if "weight_words" in case:
+        sources["w"] = [int(word, 16) for word in case["weight_words"]] * len(x)
+        # frame, neuron fold, pixel, then the fold's PE channels
+        order = y.reshape(len(x), p["NF"], p["PE"], ho * wo).transpose(0, 1, 3, 2)
+    else:
+        order = streams.hwc(y)
+    out = streams.pack(order, p["PE"], p["OUT_BITS"])
+    await streams.check(dut, sources, {"out": out}, len(x) * ho * wo * p["NF"] * p["SF"], case["seed"])
