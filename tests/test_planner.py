@@ -51,6 +51,16 @@ def test_more_resources_never_slower_and_target_fps_is_cheapest(model):
     assert lanes < sum(layer.simd * layer.pe for layer in fastest.layers if isinstance(layer, ir.Conv))
 
 
+def test_classifier_streams_its_weights_when_block_ram_runs_short():
+    """SqueezeNet 1.1's 1000-class weights (7.4 Mbit) fit neither 90% of the Ultra96-V2's block RAM nor, the rest, its
+    LUTs: the planner moves conv10's 3.07 Mbit to DDR (the only layer that may stream: it feeds the global pool)."""
+    net, arrays = compile_model(factory.brevitas_model("squeezenet1_1", classes=1000), max_util=0.9)
+    est = estimate(net, arrays, board("ultra96v2"), net.clock_mhz)
+    assert max(est.utilization.values()) <= 0.9 + 1e-9, est.utilization
+    streamed = [layer.name for layer in net.layers if isinstance(layer, ir.Conv) and layer.weight_storage == "ddr"]
+    assert streamed == ["conv10"]
+
+
 def test_clock_scales_fps(model):
     net, arrays = compile_model(model, clock_mhz=125, target_fps=200)
     assert net.clock_mhz == 125
