@@ -44,7 +44,7 @@ PROJECT, BD = "squeezeflow", "sf"
 IP_REPOS = ("../hls/sf_hls/solution/impl/ip", "../hls/sf_hls/hls/impl/ip")
 # The DMA's transfer-length register: 26 bits (its maximum) allow 64 MiB per transfer, a batch of ~400 224x224 frames.
 DMA_LENGTH_BITS = 26
-WEIGHTS_DMA = "dma_weights"  # MM2S only: replays the weight image (manifest.FILES) into spec.WEIGHTS_PORT
+WEIGHTS_DMA = "dma_weights"  # MM2S only: replays the weight image (manifest.WEIGHT_IMAGE) into spec.WEIGHTS_PORT
 # Accelerator stream interfaces per back end: Vitis HLS renames ports called after VHDL keywords (in, out) to *_r.
 STREAMS = {"hls": ("in_r", "out_r"), "rtl": ("in", "out")}
 # Utilisation report rows (UltraScale+ name, 7-series name) -> the keys of compiler/synth.py.
@@ -182,7 +182,7 @@ def write_scripts(build: Path, net: ir.Network, mhz: float, backend: str, bitstr
     """Write BUILD/vivado/ (see the module docstring); the same arguments give the same bytes."""
     import jinja2
 
-    from .manifest import FILES
+    from .manifest import WEIGHT_IMAGE
 
     board = board_named(net.board)
     clock = f"{mhz:g}"
@@ -196,7 +196,8 @@ def write_scripts(build: Path, net: ir.Network, mhz: float, backend: str, bitstr
     rtl = build / "rtl"
     context = dict(
         net=net, board=board, backend=backend, mhz=clock, design=design, project=PROJECT, bd=BD,
-        versions=SUPPORTED, ip_repos=IP_REPOS, weight_image=FILES["weights"], board_part_pattern=board.board_part.rsplit(":", 1)[0] + ":*",
+        versions=SUPPORTED, ip_repos=IP_REPOS, weight_image=WEIGHT_IMAGE,
+        board_part_pattern=board.board_part.rsplit(":", 1)[0] + ":*",
         # relative paths keep the scripts byte-identical wherever the tree lives
         publish=os.path.relpath(bitstreams.resolve() / board.name, out.resolve()),
         rtl_sources=[f"../rtl/{line.strip()}" for line in (rtl / "sources.f").read_text().splitlines()
@@ -212,7 +213,7 @@ def write_scripts(build: Path, net: ir.Network, mhz: float, backend: str, bitstr
     ddr = design.overlay["weights_from_ddr"]
     if ddr:  # published beside the bitstream, where the manifest's weights_from_ddr.file points
         doc["weights_from_ddr"] = ddr
-        shutil.copyfile(require_file(build / FILES["weights"], "weight image"), out / FILES["weights"])
+        shutil.copyfile(require_file(build / WEIGHT_IMAGE, "weight image"), out / WEIGHT_IMAGE)
     (out / "manifest.json").write_text(json.dumps({**doc, "overlay": design.overlay}, indent=1, sort_keys=True) + "\n")
     return out
 

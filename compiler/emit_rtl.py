@@ -166,7 +166,8 @@ def kernel_params(net: ir.Network, p) -> dict[str, int]:
         return {**pick("LANES CG ZP_IN MULT_BITS SHIFT_BITS PRODUCT_BITS ZP LO HI"), "IN_BITS": x.bits,
                 "IN_SIGNED": x.signed, "OUT_BITS": y.bits}
     if k == "gap":
-        return {**pick("LANES CG PIXELS ZP CHANNEL_MAJOR"), "IN_BITS": x.bits, "IN_SIGNED": x.signed, "SUM_BITS": y.bits}
+        return {**pick("LANES CG PIXELS ZP CHANNEL_MAJOR"), "IN_BITS": x.bits, "IN_SIGNED": x.signed,
+                "SUM_BITS": y.bits}
     if k == "duplicate":
         return {"WIDTH": x.lanes * x.bits}
     if k == "concat":
@@ -287,11 +288,11 @@ def emit(out_dir, net: ir.Network, arrays: dict[str, np.ndarray]) -> None:
     from squeezeflow.host.codec import input_beats, output_beats
 
     from .bitstream import weights_from_ddr
-    from .manifest import FILES
+    from .manifest import WEIGHT_IMAGE
 
     out_dir = Path(out_dir)
     design = Design(net, arrays)
-    ddr = weights_from_ddr(net, FILES["weights"])
+    ddr = weights_from_ddr(net, WEIGHT_IMAGE)
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), undefined=jinja2.StrictUndefined,
                              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     env.filters["cstring"] = json.dumps  # an ASCII JSON string is a valid C string literal

@@ -28,8 +28,9 @@ Row bursts. A window of row stride SH > 1 fed at the pipeline's pace emits an ou
 row it needs arrives, 1/SH of the time, and nothing while the other SH - 1 rows arrive; a consumer that works at
 the pipeline's pace takes 1/SH of the row meanwhile. The first stream that reaches such a consumer (the window's
 output, or the max pool's when a max pool follows, which keeps pace with the window) holds the rest: (SH - 1) / SH
-of an output row. A separable pool (sf_pool.h) emits the same way, and its output holds the same. Without it the window stalls on its output, stops reading, and stalls the pipeline before it:
-measured on SqueezeNet 1.1 224x224 (ZCU104 plan), the pipeline ran 19% over its slowest kernel.
+of an output row. Without it the window stalls on its output, stops reading, and stalls the pipeline before it:
+measured on SqueezeNet 1.1 224x224 (ZCU104 plan), the pipeline ran 19% over its slowest kernel. A separable pool
+(sf_pool.h) emits its rows the same way, so its output holds the same.
 
 Weights from DDR. An MVAU streaming its weights (sf_mvau.h mvau_streamed) reads a whole frame during its first
 neuron fold and nothing during the others, so its input stream holds a frame (and a pixel): the producer writes the

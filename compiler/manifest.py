@@ -28,8 +28,8 @@ DMA_IP = "dma"  # xilinx.com:ip:axi_dma:7.1, direct register mode: MM2S feeds th
 ACCELERATOR_IP = "squeezeflow"
 # What the driver's software backend loads, relative to BUILD/ (bitstreams are published elsewhere, with a copy of
 # this manifest beside them).
-FILES = {"sim_overlay": "sim/squeezeflow.bit", "csim_library": "hls/csim/libsqueezeflow.so",
-         "weights": "ddr_weights.bin"}  # the weight image, when a layer streams its weights from DDR
+FILES = {"sim_overlay": "sim/squeezeflow.bit", "csim_library": "hls/csim/libsqueezeflow.so"}
+WEIGHT_IMAGE = "ddr_weights.bin"  # BUILD/'s weight image, when a layer streams its weights (weights_from_ddr.file)
 # The simulated board's address map: the PS's HPM0 window for the AXI-lite slaves (the weights DMA's only when a
 # layer streams its weights from DDR), DDR through S_AXI_HP0.
 SIM_REGISTER_BASES = {DMA_IP: 0xA000_0000, ACCELERATOR_IP: 0xA001_0000, WEIGHTS_DMA: 0xA002_0000}
@@ -71,7 +71,7 @@ def context(net: ir.Network) -> dict:
                     scale=logits.scale, zero_point=logits.zero_point, beats=output_beats(net.num_classes),
                     packing=OUTPUT_PACKING),
         ip=dict(dma=DMA_IP, accelerator=ACCELERATOR_IP, accelerator_vlnv=HLS_VLNV),
-        weights_from_ddr=weights_from_ddr(net, FILES["weights"]),
+        weights_from_ddr=weights_from_ddr(net, WEIGHT_IMAGE),
         files=FILES)
 
 
@@ -83,7 +83,7 @@ def sim_context(net: ir.Network) -> dict:
     divisors = [max(1, round(SIM_IOPLL_MHZ / target.clock_mhz))] + [SIM_IOPLL_MHZ // 100] * 3
     clocks = [dict(enable=int(i == 0), mhz=SIM_IOPLL_MHZ / d, divisor0=d, divisor1=1) for i, d in enumerate(divisors)]
     # The weights DMA (MM2S only, into the accelerator's weights port) when a layer streams its weights from DDR.
-    ddr = weights_from_ddr(net, FILES["weights"])
+    ddr = weights_from_ddr(net, WEIGHT_IMAGE)
     weights_dma, weights_port = (ddr["dma"], ddr["port"]) if ddr else (None, None)
     bases = {name: (base, base + SIM_REGISTER_RANGE - 1) for name, base in SIM_REGISTER_BASES.items()
              if name in (DMA_IP, ACCELERATOR_IP, weights_dma)}
@@ -108,4 +108,4 @@ def write(build_dir, net: ir.Network, arrays) -> None:
     bit.with_suffix(".hwh").write_text(env.get_template("host/sim_overlay.hwh.j2").render(**sim_context(net)))
     image = weight_image(net, arrays)
     if len(image):
-        image.tofile(Path(build_dir, FILES["weights"]))
+        image.tofile(Path(build_dir, WEIGHT_IMAGE))

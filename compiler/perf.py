@@ -17,7 +17,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-PIPELINE_FILL = {"mvau": 5, "mvau_streamed": 5, "requant": 3, "add": 3}  # register stages between input and output (the RTL twins)
+# register stages between input and output (the RTL twins)
+PIPELINE_FILL = {"mvau": 5, "mvau_streamed": 5, "requant": 3, "add": 3}
 
 
 @dataclass(frozen=True)
