@@ -121,16 +121,20 @@ def ddr_weight_layers(net: ir.Network) -> list[ir.Conv]:
     return [layer for layer in net.layers if isinstance(layer, ir.Conv) and layer.weight_storage == "ddr"]
 
 
+def ddr_weight_beats(net: ir.Network) -> int:
+    """Beats per frame on the weights port (hw/spec.py WEIGHTS_PORT): every streamed tile, padded to whole beats."""
+    return sum((layer.out_shape[0] // layer.pe) * (layer.fan_in // layer.simd)
+               * spec.weight_tile_beats(layer.pe, layer.simd, layer.weight_bits) for layer in ddr_weight_layers(net))
+
+
 def weights_from_ddr(net: ir.Network, image: str) -> dict | None:
     """The manifest's `weights_from_ddr`: the DMA and port of the weight stream, its layers, its beats per frame and
     the file (`image`, relative to the manifest) the host loads into DDR; None when every weight is on chip."""
     layers = ddr_weight_layers(net)
     if not layers:
         return None
-    beats = sum((layer.out_shape[0] // layer.pe) * (layer.fan_in // layer.simd)
-                * spec.weight_tile_beats(layer.pe, layer.simd, layer.weight_bits) for layer in layers)
     return {"dma": WEIGHTS_DMA, "port": spec.WEIGHTS_PORT, "layers": [layer.name for layer in layers],
-            "beats": beats, "file": image}
+            "beats": ddr_weight_beats(net), "file": image}
 
 
 def block_design(net: ir.Network, board: Board, mhz: str, backend: str) -> Design:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from squeezeflow.hw import spec
 
 from . import ir, kernel_costs, perf
+from .bitstream import ddr_weight_beats
 from .boards import Board
 from .kernel_costs import RESOURCES
 
@@ -67,6 +68,7 @@ class Estimate:
     bottleneck: str
     layers: list[LayerRow] = field(default_factory=list)
     fifos: list[dict] = field(default_factory=list)
+    ddr_weight_bytes: int = 0  # per frame, read from DDR by the weights DMA (layers with weights from DDR)
 
     @property
     def fps(self) -> float:
@@ -82,7 +84,9 @@ class Estimate:
                 "latency_cycles": self.latency_cycles, "bottleneck": self.bottleneck,
                 "macs_per_frame": self.macs_per_frame, "mac_lanes": self.mac_lanes, "resources": self.total,
                 "capacity": self.capacity, "utilization": {r: round(u, 4) for r, u in self.utilization.items()},
-                "roofline": self.roofline, "layers": [vars(row) for row in self.layers], "fifos": self.fifos}
+                "roofline": self.roofline, "layers": [vars(row) for row in self.layers], "fifos": self.fifos,
+                "ddr_weights": {"bytes_per_frame": self.ddr_weight_bytes,
+                                "mb_per_s": round(self.ddr_weight_bytes * self.fps / 1e6, 1)}}
 
 
 def process_cost(net: ir.Network, p) -> kernel_costs.Cost:
@@ -154,7 +158,7 @@ def estimate(net: ir.Network, arrays, board: Board, clock_mhz: float) -> Estimat
                     utilization=util, bottleneck=bottleneck,
                     roofline={"dsp": board.dsp, "macs_per_dsp_cycle": per_dsp, "fps": round(roof_fps, 1),
                               "fraction": round(fps / roof_fps, 4)},
-                    layers=rows, fifos=fifos)
+                    layers=rows, fifos=fifos, ddr_weight_bytes=ddr_weight_beats(net) * spec.AXI_STREAM_BITS // 8)
 
 
 def _packable(net: ir.Network, board: Board) -> bool:

@@ -2,7 +2,8 @@
 the terminal. All three are views of estimate.Estimate; the same build gives byte-identical files.
 
 report.json keys scripts rely on: fps, latency_ms, interval_cycles, clock_mhz, utilization (per resource, 0..1),
-layers (list: name, kind, macs, simd, pe, mac, weight_storage, weight_kbit, cycles, share, resources, processes).
+layers (list: name, kind, macs, simd, pe, mac, weight_storage, weight_kbit, cycles, share, resources, processes),
+ddr_weights (bytes_per_frame and mb_per_s at the estimated fps: what the weights DMA reads from DDR, 0 without).
 `squeezeflow bitstream` later adds a `vivado` key with the implemented design's utilisation and timing.
 """
 from __future__ import annotations
@@ -117,3 +118,6 @@ def print_table(est: Estimate, file=None) -> None:
                   f"latency {est.latency_ms:.2f} ms; DSP roofline {roof['fps']:.0f} fps "
                   f"({roof['dsp']} DSP x {roof['macs_per_dsp_cycle']} MAC/cycle): the plan reaches "
                   f"{100 * roof['fraction']:.0f}% of it", highlight=False)
+    if est.ddr_weight_bytes:
+        console.print(f"  weights from DDR: {est.ddr_weight_bytes / 1024:,.0f} KiB per frame, "
+                      f"{est.ddr_weight_bytes * est.fps / 1e6:,.1f} MB/s", highlight=False)

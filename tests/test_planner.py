@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import factory
-from squeezeflow.compiler import cli, ir, perf
+from squeezeflow.compiler import cli, emit_hls, ir, perf
 from squeezeflow.compiler.boards import BOARDS, board
 from squeezeflow.compiler.errors import UserError
 from squeezeflow.compiler.estimate import estimate
@@ -59,6 +59,10 @@ def test_classifier_streams_its_weights_when_block_ram_runs_short():
     assert max(est.utilization.values()) <= 0.9 + 1e-9, est.utilization
     streamed = [layer.name for layer in net.layers if isinstance(layer, ir.Conv) and layer.weight_storage == "ddr"]
     assert streamed == ["conv10"]
+    # The DDR traffic in the report: the image the weights DMA replays, at least the 6-bit weights themselves.
+    image = emit_hls.weight_image(net, arrays)
+    assert est.ddr_weight_bytes == image.nbytes >= 512 * 1000 * 6 // 8
+    assert est.to_dict()["ddr_weights"]["mb_per_s"] == round(image.nbytes * est.fps / 1e6, 1)
 
 
 def test_clock_scales_fps(model):
