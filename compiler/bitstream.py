@@ -32,6 +32,7 @@ from squeezeflow.hw import spec
 
 from . import ir
 from .boards import Board, board as board_named
+from .emit_hls import ddr_weight_beats, ddr_weight_layers
 from .errors import UserError, require_file
 
 TEMPLATES = Path(templates.__file__).resolve().parent / "vivado"
@@ -115,16 +116,6 @@ def _dma(name: str, s2mm: bool) -> Cell:
         config.update(c_m_axi_s2mm_data_width=width, c_s_axis_s2mm_tdata_width=width)
         clocks.append("m_axi_s2mm_aclk")
     return Cell(name, "-type ip -vlnv xilinx.com:ip:axi_dma", config, clocks, ["axi_resetn"])
-
-
-def ddr_weight_layers(net: ir.Network) -> list[ir.Conv]:
-    return [layer for layer in net.layers if isinstance(layer, ir.Conv) and layer.weight_storage == "ddr"]
-
-
-def ddr_weight_beats(net: ir.Network) -> int:
-    """Beats per frame on the weights port (hw/spec.py WEIGHTS_PORT): every streamed tile, padded to whole beats."""
-    return sum((layer.out_shape[0] // layer.pe) * (layer.fan_in // layer.simd)
-               * spec.weight_tile_beats(layer.pe, layer.simd, layer.weight_bits) for layer in ddr_weight_layers(net))
 
 
 def weights_from_ddr(net: ir.Network, image: str) -> dict | None:

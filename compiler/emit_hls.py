@@ -469,18 +469,30 @@ def weight_tiles(weight: np.ndarray, simd: int, pe: int) -> np.ndarray:
     return tiles.reshape(-1, pe * simd)
 
 
+def ddr_weight_layers(net: ir.Network) -> list[ir.Conv]:
+    """The convolutions whose weights stream from DDR (weight_storage "ddr"), in network order."""
+    return [layer for layer in net.layers if isinstance(layer, ir.Conv) and layer.weight_storage == "ddr"]
+
+
+def ddr_weight_beats(net: ir.Network) -> int:
+    """Beats per frame on the weights port (hw/spec.py WEIGHTS_PORT): every streamed tile, padded to whole beats."""
+    return sum((layer.out_shape[0] // layer.pe) * (layer.fan_in // layer.simd)
+               * spec.weight_tile_beats(layer.pe, layer.simd, layer.weight_bits) for layer in ddr_weight_layers(net))
+
+
 def weight_image(net: ir.Network, arrays: dict[str, np.ndarray]) -> np.ndarray:
     """One frame of the weights port's stream (hw/spec.py WEIGHTS_PORT) as little-endian uint64 beats: what the host
     keeps in DDR and the weights DMA replays every frame. Empty when every layer keeps its weights on chip."""
     images = []
-    for layer in net.layers:
-        if isinstance(layer, ir.Conv) and layer.weight_storage == "ddr":
-            tiles = weight_tiles(arrays[f"{layer.name}.weight"], layer.simd, layer.pe)
-            bits = (tiles[..., None] >> np.arange(layer.weight_bits)) & 1  # tile, value, bit (lowest first)
-            bits = bits.reshape(len(tiles), -1)
-            beats = spec.weight_tile_beats(layer.pe, layer.simd, layer.weight_bits)
-            bits = np.pad(bits, [(0, 0), (0, beats * spec.AXI_STREAM_BITS - bits.shape[1])])
-            images.append(np.packbits(bits.astype(np.uint8), axis=1, bitorder="little").view("<u8").reshape(-1))
+    for layer in ddr_weight_layers(net):
+        tiles = weight_tiles(arrays[f"{layer.name}.weight"], layer.simd, layer.pe)
+        # each value's two's complement bits, lowest first, unpacked from bytes (not from int64s: conv10 has 512 K)
+        fields = (tiles & ((1 << layer.weight_bits) - 1)).astype("<u2" if layer.weight_bits > 8 else np.uint8)
+        bits = np.unpackbits(fields.view(np.uint8).reshape(*tiles.shape, -1), axis=-1, bitorder="little")
+        bits = bits[..., :layer.weight_bits].reshape(len(tiles), -1)
+        beats = spec.weight_tile_beats(layer.pe, layer.simd, layer.weight_bits)
+        bits = np.pad(bits, [(0, 0), (0, beats * spec.AXI_STREAM_BITS - bits.shape[1])])
+        images.append(np.packbits(bits, axis=1, bitorder="little").view("<u8").reshape(-1))
     return np.concatenate(images) if images else np.zeros(0, "<u8")
 
 

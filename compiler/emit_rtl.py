@@ -77,11 +77,15 @@ def hex_words(fields: np.ndarray, widths) -> str:
 def mvau_memories(weight, bias, mult, shift, simd: int, pe: int, weight_bits: int, acc_bits: int,
                   shift_bits: int) -> tuple[str, str]:
     """(WEIGHT_FILE, PARAM_FILE) images of sf_mvau for OIHW `weight` and per-output-channel bias, mult, shift."""
-    o = len(weight)
-    nf = o // pe
-    per_channel = np.stack([np.broadcast_to(np.asarray(v, dtype=np.int64), (o,)) for v in (bias, mult, shift)], -1)
     return (hex_words(weight_tiles(weight, simd, pe), weight_bits),
-            hex_words(per_channel.reshape(nf, pe * 3), [acc_bits, spec.REQUANT_MULT_BITS, shift_bits] * pe))
+            mvau_param_memory(bias, mult, shift, len(weight), pe, acc_bits, shift_bits))
+
+
+def mvau_param_memory(bias, mult, shift, channels: int, pe: int, acc_bits: int, shift_bits: int) -> str:
+    """PARAM_FILE image of sf_mvau: per neuron fold, each PE row's bias, multiplier and shift."""
+    per_channel = np.stack([np.broadcast_to(np.asarray(v, dtype=np.int64), (channels,)) for v in (bias, mult, shift)],
+                           -1)
+    return hex_words(per_channel.reshape(channels // pe, pe * 3), [acc_bits, spec.REQUANT_MULT_BITS, shift_bits] * pe)
 
 
 def requant_memory(mult, shift, channels: int, lanes: int, shift_bits: int) -> str:
@@ -230,7 +234,7 @@ class Design:
                 inst.connections += self.stream(port, ends[s][1])
             for port, s in zip(out_ports, p.outputs):
                 inst.connections += self.stream(port, ends[s][0])
-            if p.kernel == "mvau":  # weights on chip: sf_mvau's weight stream port is unused
+            if p.kernel == "mvau":  # weights on chip: the weight stream port, W_WORD_BITS's default 64 bits, unused
                 inst.connections += [("w_tdata", "64'd0"), ("w_tvalid", "1'b0"), ("w_tready", "")]
             if p.kernel == "axis_in":  # from the top's `in` or WEIGHTS_PORT, the HLS call's first argument
                 top_port, c = p.args[0], p.ints
@@ -267,12 +271,12 @@ class Design:
             images = {"PARAM_FILE": requant_memory(mult, shift, mult.size, cfg["LANES"], cfg["SHIFT_BITS"])}
         else:
             layer = self.net.layer(p.owner)
-            weights, params = mvau_memories(self.arrays[f"{layer.name}.weight"], _per_channel(tables[p.args[-3]]),
-                                            mult, shift, cfg["SIMD"], cfg["PE"], layer.weight_bits, cfg["ACC_BITS"],
-                                            cfg["SHIFT_BITS"])
-            # streamed weights come in through the weights port, not from a memory image
-            images = {"PARAM_FILE": params} if p.kernel == "mvau_streamed" else {"WEIGHT_FILE": weights,
-                                                                                  "PARAM_FILE": params}
+            weight = self.arrays[f"{layer.name}.weight"]
+            images = {"PARAM_FILE": mvau_param_memory(_per_channel(tables[p.args[-3]]), mult, shift, len(weight),
+                                                      cfg["PE"], cfg["ACC_BITS"], cfg["SHIFT_BITS"])}
+            if p.kernel == "mvau":  # streamed weights come in through the weights port, not from a memory image
+                images = {"WEIGHT_FILE": hex_words(weight_tiles(weight, cfg["SIMD"], cfg["PE"]), layer.weight_bits),
+                          **images}
         paths = {}
         for name, image in images.items():
             path = f"mem/{p.cfg}_{name.split('_')[0].lower()}s.hex"

@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from squeezeflow.hw import spec
 
 from . import ir, kernel_costs, perf
-from .bitstream import ddr_weight_beats
 from .boards import Board
 from .kernel_costs import RESOURCES
 
@@ -99,7 +98,7 @@ def process_cost(net: ir.Network, p) -> kernel_costs.Cost:
 
 
 def estimate(net: ir.Network, arrays, board: Board, clock_mhz: float) -> Estimate:
-    from .emit_hls import build_graph
+    from .emit_hls import build_graph, ddr_weight_beats
 
     graph = build_graph(net, arrays, weights=False)
     cycles = {p.name: perf.kernel_cycles(p.kernel, p.ints) for p in graph.processes}

@@ -85,18 +85,17 @@ def size(graph) -> None:
     for s in graph.streams:
         s.depth = MIN_DEPTH + s.pixel_words
     for p in graph.processes:  # in topological order, as the rules below assume
-        if p.kernel == "pool" and p.ints["SH"] > 1:  # row bursts, as after a strided window
-            c, out = p.ints, p.outputs[0]
-            out.depth += math.ceil((c["SH"] - 1) / c["SH"] * c["WO"]) * out.pixel_words
+        if p.kernel == "pool":  # row bursts, as after a strided window
+            out = p.outputs[0]
+            out.depth += _row_burst_pixels(p.ints) * out.pixel_words
         if p.kernel != "window":
             continue
         c, schedule = p.ints, perf.window_schedule(p.ints)
         out, source = p.outputs[0], p.inputs[0]
         out.depth += math.ceil(schedule.row_gap * out.words / interval)  # throughput
         source.depth = max(source.depth, MIN_DEPTH + schedule.lead_words + source.pixel_words)  # frame edges
-        if c["SH"] > 1:  # row bursts
-            burst = _row_burst_stream(p, consumers)
-            burst.depth += math.ceil((c["SH"] - 1) / c["SH"] * c["WO"]) * burst.pixel_words
+        burst = _row_burst_stream(p, consumers)  # row bursts
+        burst.depth += _row_burst_pixels(c) * burst.pixel_words
     for p in graph.processes:
         if p.kernel == "mvau_streamed":
             x, weights = p.inputs
@@ -113,6 +112,11 @@ def streamed_input_depth(frame_words: int, pixel_words: int) -> int:
 def streamed_weights_depth(sf: int) -> int:
     """Its weight stream: a neuron fold's tiles."""
     return MIN_DEPTH + sf
+
+
+def _row_burst_pixels(c: dict) -> int:
+    """Output pixels a window or separable pool of row stride SH writes beyond what its consumer takes meanwhile."""
+    return math.ceil((c["SH"] - 1) / c["SH"] * c["WO"])
 
 
 def _row_burst_stream(window, consumers):

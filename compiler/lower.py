@@ -35,7 +35,16 @@ SHAPE_ONLY = ("Flatten", "Reshape", "Squeeze")  # allowed on the (N, C, 1, 1) po
 _INT_RANGES = {np.dtype(np.uint8): (0, 255), np.dtype(np.int8): (-128, 127)}
 
 
+def pooled_size(size: int, kernel: int, stride: int, pad_lo: int, pad_hi: int, ceil: bool) -> int:
+    """Output size of a pooling window along one dimension; in ceil mode the last window must start inside the
+    input or its leading pad (PyTorch and onnxruntime agree)."""
+    span = size + pad_lo + pad_hi - kernel
+    n = (-(-span // stride) if ceil else span // stride) + 1
+    return n - 1 if ceil and (n - 1) * stride >= size + pad_lo else n
+
+
 # --- values -----------------------------------------------------------------------------------------------------
+
 
 @dataclass
 class Const:
@@ -445,10 +454,7 @@ class Lowering:
         ceil = self._attr(node, "ceil_mode", 0)
         out = []
         for i, size in enumerate(x.shape[1:]):
-            span = size + pad[i] + pad[i + 2] - kernel[i]
-            n = (-(-span // stride[i]) if ceil else span // stride[i]) + 1
-            if ceil and (n - 1) * stride[i] >= size + pad[i]:
-                n -= 1  # the last window must start inside the input (PyTorch and onnxruntime agree)
+            n = pooled_size(size, kernel[i], stride[i], pad[i], pad[i + 2], bool(ceil))
             if n < 1:
                 self.fail(node, f"kernel {kernel} does not fit the input {x.shape[1:]}")
             out.append(n)

@@ -174,17 +174,12 @@ POOL_CASES = [((13, 13), [3, 3], [2, 2], [0, 0, 0, 0], True, False, (1, 1)),
               ((15, 1), [3, 1], [2, 1], [0, 0, 0, 0], True, False, (1, 1))]
 
 
-def _pool_out(n: int, k: int, s: int, lo: int, hi: int, ceil: bool) -> int:
-    """PyTorch's output size; in ceil mode the last window must start inside the input or its leading pad."""
-    o = (-(-(n + lo + hi - k) // s) if ceil else (n + lo + hi - k) // s) + 1
-    return o - 1 if ceil and (o - 1) * s >= n + lo else o
-
-
 def _pool(rng, i):
     from squeezeflow.compiler.emit_hls import pool_is_separable
+    from squeezeflow.compiler.lower import pooled_size
 
     (h, w), kernel, stride, pad, ceil, signed, (lanes, cg) = POOL_CASES[i]
-    ho, wo = (_pool_out(n, k, s, pad[d], pad[d + 2], ceil)
+    ho, wo = (pooled_size(n, k, s, pad[d], pad[d + 2], ceil)
               for d, (n, k, s) in enumerate(zip((h, w), kernel, stride)))
     assert pool_is_separable((h, w), kernel, stride, pad, (ho, wo)), POOL_CASES[i]
     params = dict(LANES=lanes, BITS=8, SIGNED=int(signed), CG=cg, H=h, W=w, KH=kernel[0], KW=kernel[1],
@@ -246,7 +241,7 @@ def _mvau(rng, i):
     case = {"params": params, "stride": [1, 1], "pad": pad, "out_hw": [h, w], "pad_value": pad_value}
     images = {"WEIGHT_FILE": weights, "PARAM_FILE": param_image}
     if storage == "ddr":  # WEIGHT_FILE's tiles are the weight stream's words (hex, wider than numpy's integers)
-        params.update(PIXELS=h * w, W_WORD_BITS=64 * -(-pe * simd * wbits // 64))
+        params.update(PIXELS=h * w, W_WORD_BITS=spec.AXI_STREAM_BITS * spec.weight_tile_beats(pe, simd, wbits))
         case["weight_words"] = weights.split()
         del images["WEIGHT_FILE"]
     return case, {"x": x, "weight": weight, "bias": bias, **tables}, images
