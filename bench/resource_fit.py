@@ -11,7 +11,8 @@ and the memory mapping thresholds the model implies. Nothing is cached. About 3 
 
 --build BUILD adds the distinct non-MVAU instances of a build made with `squeezeflow compile --backend rtl`.
 --refit prints the least-squares LUT coefficients on this grid next to kernel_costs.LUT_COEF (which were fitted on
-a larger exploration grid, about 330 syntheses: use it with --full).
+a larger exploration grid, about 330 syntheses: use it with --full), and sf_mvau's LUT and FF coefficients next to
+kernel_costs.MVAU_LUT and MVAU_FF (fitted with --only sf_mvau --full).
 """
 from __future__ import annotations
 
@@ -71,10 +72,12 @@ def add(lanes, ma=11132223, mb=16461644, sum_bits=35, shift=24):
 
 
 def mvau(simd, pe, sf, nf, mac="dsp", storage="bram", acc=20, in_bits=8, w_bits=6):
+    """An sf_mvau; weights from DDR ("ddr") for conv10's 13 x 13 pixels."""
+    streamed = dict(PIXELS=169, W_WORD_BITS=spec.AXI_STREAM_BITS * spec.weight_tile_beats(pe, simd, w_bits))
     return dict(SIMD=simd, PE=pe, SF=sf, NF=nf, IN_BITS=in_bits, IN_SIGNED=0, W_BITS=w_bits, OUT_BITS=8,
                 ACC_BITS=acc, MULT_BITS=24, SHIFT_BITS=6, PRODUCT_BITS=acc + 25, ZP=0, LO=0, HI=255,
                 MAC=spec.MAC_IMPLS.index(mac), PACK_SHIFT=spec.pack_shift(in_bits, False, w_bits, simd),
-                WEIGHT_STORAGE=spec.WEIGHT_STORAGES.index(storage))
+                WEIGHT_STORAGE=spec.WEIGHT_STORAGES.index(storage), **(streamed if storage == "ddr" else {}))
 
 
 def memory(width, depth, rom=0, style="auto"):
@@ -141,6 +144,15 @@ FULL = [
     ("sf_axis_in", dict(AXI_BITS=64, VALUE_BITS=8, LANES=3, WORDS=50176, LANE_BITS=8)),
     *[("sf_round_clamp", dict(P=p, SHIFT_BITS=s, OUT_BITS=8, ZP=0, LO=0, HI=255)) for p, s in [(20, 4), (43, 5),
                                                                                               (48, 6), (56, 6)]],
+    *[("sf_mvau", mvau(*a)) for a in [(1, 4, 64, 8, "dsp"), (2, 1, 32, 16, "lut"), (4, 1, 36, 32, "lut", "bram", 18),
+                                      (4, 8, 16, 8, "dsp"), (8, 1, 8, 64, "dsp"), (8, 4, 18, 32, "dsp_packed"),
+                                      (8, 32, 2, 2, "dsp_packed", "bram", 16), (16, 1, 4, 16, "dsp"),
+                                      (16, 2, 36, 96, "dsp_packed", "bram", 20), (16, 16, 4, 4, "dsp"),
+                                      (16, 16, 4, 4, "dsp_packed"), (32, 1, 16, 64, "dsp", "lutram", 21),
+                                      (32, 4, 16, 250, "dsp_packed", "ddr", 20), (32, 8, 2, 8, "dsp"),
+                                      (12, 2, 48, 96, "dsp_packed", "bram", 20), (6, 3, 72, 64, "lut", "lutram"),
+                                      (3, 16, 9, 4, "lut", "lutram", 17), (8, 8, 8, 8, "lut"),
+                                      (2, 16, 8, 8, "dsp_packed", "lutram"), (64, 1, 8, 16, "dsp", "bram", 22)]],
     *[(kc.MEMORY, memory(*a)) for a in [(32, 65), (16, 4864), (512, 2048), (192, 64, 0, "uram"), (6, 256, 1),
                                         (4, 513, 1), (16, 256, 0, "lutram"), (192, 64, 1, "bram"),
                                         (16, 128, 1, "logic"), (16, 2048, 1)]],
@@ -319,7 +331,28 @@ def main(argv=None) -> int:
 
 
 def refit(done, console) -> None:
-    """Least squares of each kernel's LUT terms (kernel_costs.*_terms) on this grid."""
+    """Least squares of each kernel's LUT terms (kernel_costs.*_terms) on this grid, and of sf_mvau's LUT and FF
+    terms (kernel_costs.mvau_logic_terms: its logic, the memories as the model prices them taken off; weighted by
+    1 / measured)."""
+    group = [r for r in done if r["module"] == "sf_mvau"]
+    for resource, coef in (("lut", kc.MVAU_LUT), ("ff", kc.MVAU_FF)):
+        if not group:
+            break
+        rows, y, weight = [], [], []
+        for r in group:
+            args = kc.mvau_args(r["params"])
+            lut_terms, ff_terms = kc.mvau_logic_terms(*(args[k] for k in ("simd", "pe", "in_bits", "w_bits",
+                                                                            "acc_bits", "mac")))
+            memories = kc.mvau_memory_cost(**{k: v for k, v in args.items() if k != "mac"})
+            terms = lut_terms if resource == "lut" else ff_terms
+            rows.append([terms[n] for n in coef])
+            y.append(r["measured"][resource] - getattr(memories, resource))
+            weight.append(1 / max(r["measured"][resource], 1))  # relative errors: small instances count too
+        w = np.array(weight)
+        fitted, *_ = np.linalg.lstsq(np.array(rows, dtype=float) * w[:, None], np.array(y, dtype=float) * w,
+                                     rcond=None)
+        pairs = ", ".join(f"{n!r}: {coef[n]:g} -> {v:.2f}" for n, v in zip(coef, fitted))
+        console.print(f"  sf_mvau {resource.upper()} ({len(group)} points): {pairs}")
     for module, coef in kc.LUT_COEF.items():
         group = [r for r in done if r["module"] == module]
         terms = [kc.TERMS[module](r["params"]) for r in group]

@@ -434,12 +434,18 @@ def fifo_cost(width: int, depth: int) -> Cost:
     return kernel_cost("sf_fifo", {"WIDTH": width, "DEPTH": depth})
 
 
-def mvau_cost_of(params: dict) -> Cost:
-    """mvau_cost of an sf_mvau from its Verilog parameters (emit_rtl.kernel_params)."""
+def mvau_args(params: dict) -> dict:
+    """mvau_cost's arguments from an sf_mvau's Verilog parameters (emit_rtl.kernel_params)."""
     p = {k: int(v) for k, v in params.items()}
-    return mvau_cost(p["SIMD"], p["PE"], p["SF"], p["NF"], p["IN_BITS"], p["W_BITS"], p["ACC_BITS"],
-                     spec.MAC_IMPLS[p["MAC"]], spec.WEIGHT_STORAGES[p["WEIGHT_STORAGE"]], p["MULT_BITS"],
-                     p["SHIFT_BITS"], p.get("PIXELS", 1))
+    return dict(simd=p["SIMD"], pe=p["PE"], sf=p["SF"], nf=p["NF"], in_bits=p["IN_BITS"], w_bits=p["W_BITS"],
+                acc_bits=p["ACC_BITS"], mac=spec.MAC_IMPLS[p["MAC"]],
+                weight_storage=spec.WEIGHT_STORAGES[p["WEIGHT_STORAGE"]], mult_bits=p["MULT_BITS"],
+                shift_bits=p["SHIFT_BITS"], pixels=p.get("PIXELS", 1))
+
+
+def mvau_cost_of(params: dict) -> Cost:
+    """mvau_cost of an sf_mvau from its Verilog parameters."""
+    return mvau_cost(**mvau_args(params))
 
 
 def window_cost(config: dict, lanes: int, bits: int) -> Cost:
@@ -449,18 +455,24 @@ def window_cost(config: dict, lanes: int, bits: int) -> Cost:
     return kernel_cost("sf_window", params)
 
 
-# sf_mvau's logic, a weighted least-squares fit on 34 yosys runs (bench/resource_fit.py --only sf_mvau and
-# tests/test_mac_mapping.py's flow; 8-bit activations, 6-bit weights, SIMD 1..32, PE 1..32, every MAC mapping and
-# weight storage): LUTs per MAC lane by mapping, per PE x accumulator bit, per input bit, fixed; on top of the
-# memories as memory_cost prices them (a weight ROM in logic as a bare ROM). yosys's LUT counts of this kernel are
-# noisy (random weights, adder trees): the fit is off by 23% on average, 58% at worst; DSP and BRAM are exact on all
-# 34. Other operand widths scale the per-lane term.
-MVAU_LUT_PER_LANE = {"dsp": 61.49, "dsp_packed": 76.4, "lut": 177.56}
-MVAU_LUT = {"pe_acc_bit": -0.34, "input_bit": -2.27, "fixed": 178.3}
-# FFs (with the shift registers yosys packs into SRLs, which it counts as LUTRAM): per PE x accumulator bit, per
-# PE, per input bit, per lane, fixed (mean error 16%, max 34%).
-MVAU_FF = {"pe_acc_bit": -0.24, "pe": 42.04, "input_bit": 0.36, "lane": 3.48, "fixed": 89.13}
+# sf_mvau's logic (its memories priced apart, as memory_cost does, a weight ROM in logic as a bare ROM): LUTs and
+# FFs are linear in the terms of mvau_logic_terms, least-squares fitted on the sf_mvau syntheses of
+# `python bench/resource_fit.py --only sf_mvau --full --refit` (8-bit activations, 6-bit weights, SIMD 1..32,
+# PE 1..32, every MAC mapping and weight storage). Other operand widths scale the per-lane terms.
+# On its 30 points: LUT mean error 11%, max 34%; FF 6.4%, 27%; DSP and BRAM36 exact. A DSP-mapped lane costs about
+# 22 LUTs (its share of the pipelined adder tree, sf_adder_tree.v), a LUT-mapped one about 107.
+MVAU_LUT = {"lane dsp": 21.85, "lane dsp_packed": 21.73, "lane lut": 106.74, "pe x acc bit": 8.33, "input bit": 0.21,
+            "fixed": 264.4}
+MVAU_FF = {"lane": 18.01, "pe x acc bit": 4.48, "pe": -46.2, "input bit": 0.96, "fixed": 54.7}
 MVAU_FIT_BITS = 8 + 6
+
+
+def mvau_logic_terms(simd: int, pe: int, in_bits: int, w_bits: int, acc_bits: int, mac: str) -> tuple[dict, dict]:
+    """The structural sizes MVAU_LUT's and MVAU_FF's coefficients multiply: (LUT terms, FF terms)."""
+    lanes = simd * pe * (in_bits + w_bits) / MVAU_FIT_BITS
+    shared = {"pe x acc bit": pe * acc_bits, "input bit": simd * in_bits, "fixed": 1}
+    lut = {**{f"lane {m}": lanes if m == mac else 0 for m in spec.MAC_IMPLS}, **shared}
+    return lut, {"lane": lanes, "pe": pe, **shared}
 
 
 def requant_dsps(acc_bits: int) -> int:
@@ -472,17 +484,23 @@ def requant_dsps(acc_bits: int) -> int:
 def mvau_cost(simd: int, pe: int, sf: int, nf: int, in_bits: int, w_bits: int, acc_bits: int, mac: str,
               weight_storage: str, mult_bits: int = 24, shift_bits: int = 6, pixels: int = 1) -> Cost:
     """An sf_mvau: SIMD x PE lanes folded SF x NF, its multipliers mapped as `mac` (hw/spec.py MAC_IMPLS), its
-    SF*NF-word weight ROM in `weight_storage` ("bram": block RAM; "lutram": a distributed ROM, i.e. LUT logic),
-    its per-channel parameter ROM and its SF-word input replay buffer as yosys maps them. With weights from DDR
-    ("ddr"), a neuron fold's SF tiles and the frame's `pixels` * SF input words instead."""
+    memories as mvau_memory_cost prices them."""
     lanes = simd * pe
     multipliers = {"dsp": lanes, "dsp_packed": lanes // 2, "lut": 0}[mac]
-    logic = (MVAU_LUT_PER_LANE[mac] * lanes * (in_bits + w_bits) / MVAU_FIT_BITS
-             + MVAU_LUT["pe_acc_bit"] * pe * acc_bits + MVAU_LUT["input_bit"] * simd * in_bits
-             + MVAU_LUT["fixed"])
-    ff = (MVAU_FF["pe_acc_bit"] * pe * acc_bits + MVAU_FF["pe"] * pe + MVAU_FF["input_bit"] * simd * in_bits
-          + MVAU_FF["lane"] * lanes + MVAU_FF["fixed"])
+    lut_terms, ff_terms = mvau_logic_terms(simd, pe, in_bits, w_bits, acc_bits, mac)
+    logic = sum(MVAU_LUT[k] * v for k, v in lut_terms.items())
+    ff = sum(MVAU_FF[k] * v for k, v in ff_terms.items())
     cost = Cost(lut=max(logic, 100.0), ff=max(ff, 50.0), dsp=multipliers + requant_dsps(acc_bits) * pe)
+    return cost + mvau_memory_cost(simd, pe, sf, nf, in_bits, w_bits, acc_bits, weight_storage, mult_bits,
+                                   shift_bits, pixels)
+
+
+def mvau_memory_cost(simd: int, pe: int, sf: int, nf: int, in_bits: int, w_bits: int, acc_bits: int,
+                     weight_storage: str, mult_bits: int, shift_bits: int, pixels: int) -> Cost:
+    """An sf_mvau's memories as yosys maps them: its SF*NF-word weight ROM in `weight_storage` ("bram": block RAM;
+    "lutram": a distributed ROM, i.e. LUT logic), its per-channel parameter ROM and its SF-word input replay
+    buffer. With weights from DDR ("ddr"), a neuron fold's SF tiles and the frame's `pixels` * SF input words
+    instead."""
     params = memory_cost(pe * (acc_bits + mult_bits + shift_bits), nf, "auto", rom=True)
     if weight_storage == "ddr":
         weights = memory_cost(pe * simd * w_bits, sf, "auto")
@@ -491,13 +509,13 @@ def mvau_cost(simd: int, pe: int, sf: int, nf: int, in_bits: int, w_bits: int, a
         weights = memory_cost(pe * simd * w_bits, sf * nf, "logic" if weight_storage == "lutram" else "bram",
                               rom=True)
         replay = memory_cost(simd * in_bits, sf, "auto") if sf > 1 else Cost()
-    return cost + weights + params + replay
+    return weights + params + replay
 
 
 # --- measurement (yosys) ------------------------------------------------------------------------------------------
 
 SOURCES = {"sf_requant": ["sf_requant.v", "sf_round_clamp.v"], "sf_add": ["sf_add.v", "sf_round_clamp.v"],
-           "sf_mvau": ["sf_mvau.v", "sf_round_clamp.v"]}
+           "sf_mvau": ["sf_mvau.v", "sf_adder_tree.v", "sf_round_clamp.v"]}
 MEMORY = "sf_memory"  # a bare memory (measure("sf_memory", {"WIDTH", "DEPTH", "ROM", "STYLE"}))
 _RAM_STYLE = {"auto": "", "bram": "block", "lutram": "distributed", "uram": "ultra", "logic": "logic"}
 

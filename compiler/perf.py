@@ -17,8 +17,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# register stages between input and output (the RTL twins)
-PIPELINE_FILL = {"mvau": 5, "mvau_streamed": 5, "requant": 3, "add": 3}
+# register stages between input and output (the RTL twins); the MVAU's adder tree adds ceil(log2 SIMD) (mvau_fill)
+PIPELINE_FILL = {"mvau": 5, "requant": 3, "add": 3}
+
+
+def mvau_fill(c: dict) -> int:
+    return PIPELINE_FILL["mvau"] + (c["SIMD"] - 1).bit_length()
 
 
 @dataclass(frozen=True)
@@ -95,9 +99,9 @@ def tail_cycles(kernel: str, c: dict) -> int:
         last_cols = sum(1 for ox in range(c["WO"]) if ox * sw - pl + c["KW"] - 1 >= w - 1)
         return last_rows * last_cols * c["KH"] * c["KW"] * c["CG"]
     if kernel == "mvau":
-        return c["NF"] * c["SF"] + PIPELINE_FILL["mvau"]
+        return c["NF"] * c["SF"] + mvau_fill(c)
     if kernel == "mvau_streamed":  # the frame is read during the first neuron fold; the other folds replay it
-        return (c["NF"] - 1) * c["PIXELS"] * c["SF"] + c["SF"] + PIPELINE_FILL["mvau"]
+        return (c["NF"] - 1) * c["PIXELS"] * c["SF"] + c["SF"] + mvau_fill(c)
     if kernel == "maxpool":
         return c["K"] * c["CG"]
     if kernel == "gap":

@@ -67,7 +67,7 @@ def test_model_matches_yosys(measured, name):
 
 # sf_mvau (kernel_costs.mvau_cost): two SqueezeNet-sized instances, one per multiplier regime. DSP and BRAM36 are
 # exact; LUT and FF (with the shift registers yosys puts in SRLs, which the model counts as FFs) are a fit of yosys's
-# noisy counts for this kernel (mean error 23% and 16% over 34 runs): within 60% and 35% here.
+# counts for this kernel (mean error 11% and 6% over 30 runs, at most 34% and 27%): within 35% and 25% here.
 MVAU_CASES = {
     "mvau 8x8 dsp": dict(SIMD=8, PE=8, SF=18, NF=16, MAC=0, WEIGHT_STORAGE=0, ACC_BITS=18),
     "mvau 16x4 lut": dict(SIMD=16, PE=4, SF=4, NF=250, MAC=2, WEIGHT_STORAGE=0, ACC_BITS=19),
@@ -91,9 +91,9 @@ def test_mvau_model_matches_yosys(measured_mvau, name):
     params, got = measured_mvau[name]
     want = kc.predicted("sf_mvau", params)
     assert (want.dsp, want.bram36) == (got["DSP"], got["BRAM36"]), (want, got["cells"])
-    assert abs(want.lut - got["LUT"]) <= 0.60 * got["LUT"], (want.lut, got["LUT"])
+    assert abs(want.lut - got["LUT"]) <= 0.35 * got["LUT"], (want.lut, got["LUT"])
     storage = got["FF"] + got["LUTRAM"]
-    assert abs(want.ff + want.lutram - storage) <= 0.35 * storage, (want, got["FF"], got["LUTRAM"])
+    assert abs(want.ff + want.lutram - storage) <= 0.25 * storage, (want, got["FF"], got["LUTRAM"])
 
 
 def test_memory_mapping_rules():

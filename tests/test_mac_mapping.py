@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from squeezeflow.compiler import kernel_costs
 from squeezeflow.compiler.synth import yosys
 from squeezeflow.hw import spec
 
@@ -34,7 +35,7 @@ def synthesized(tmp_path_factory) -> dict:
     for name, (bits, count) in memories.items():
         (folder / name).write_text(_hex([int.from_bytes(rng.bytes(-(-bits // 8)), "little") % (1 << bits)
                                          for _ in range(count)], bits))
-    sources = [str(RTL / "sf_mvau.v"), str(RTL / "sf_round_clamp.v")]
+    sources = [str(RTL / name) for name in kernel_costs.SOURCES["sf_mvau"]]
 
     def run(mac: str) -> dict:
         params = dict(SIMD=SIMD, PE=PE, SF=SF, NF=NF, IN_BITS=IN_BITS, IN_SIGNED=0, W_BITS=W_BITS, OUT_BITS=8,

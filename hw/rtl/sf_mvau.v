@@ -27,8 +27,9 @@
 //                two's complement. Not read when the weights are streamed.
 //   PARAM_FILE : NF words, PE fields of ACC_BITS + MULT_BITS + SHIFT_BITS bits, lowest PE first: bias (two's
 //                complement), then multiplier, then shift, lowest bits first.
-// Pipeline: read (weights, parameters, replay buffers) -> dot products -> accumulate -> requant product -> round and
-// clamp into the output register. One enable stalls every stage while the output register is full: II = 1 whenever
+// Pipeline: read (weights, parameters, replay buffers) -> dot products (ceil(log2 SIMD) adder-tree stages, none for
+// SIMD = 1) -> accumulate -> requant product -> round and clamp into the output register: 5 + ceil(log2 SIMD)
+// register stages (compiler/perf.py). One enable stalls every stage while the output register is full: II = 1 whenever
 // the consumer keeps up (and, streamed, the weights come one word per cycle during a fold's first pixel), and no
 // word is lost under any backpressure. A cycle takes an input word while nf = 0 and a weight word while
 // pixel = 0, both or neither: each TREADY waits for the other stream's TVALID when that one is needed too (AXI lets
@@ -88,6 +89,7 @@ module sf_mvau #(
     localparam integer NW = NF > 1 ? $clog2(NF) : 1;
     localparam integer PW = PIXELS > 1 ? $clog2(PIXELS) : 1;
     localparam integer AW = FRAME > 1 ? $clog2(FRAME) : 1;
+    localparam integer TREE = SIMD > 1 ? $clog2(SIMD) : 0;  // the dot products' adder-tree register stages
 
     reg [PE*FW-1:0] params[0:NF-1];
     initial $readmemh(PARAM_FILE, params);
@@ -104,11 +106,16 @@ module sf_mvau #(
     assign w_tready = en && need_w && in_ok;
     wire fire = en && in_ok && w_ok;
 
-    // Stage 1: memories read.
-    reg v1, fresh1, first1, last1;
+    // Stage 1: memories read. The control of a word, and its neuron fold for the parameter read, then wait out the
+    // adder tree in q[1 .. TREE] (q[0]: stage 1).
+    reg fresh1;
+    reg [TREE:0] vq, firstq, lastq;
+    reg [NW-1:0] nfq[0:TREE];
+    wire [NW-1:0] params_nf = TREE == 0 ? nf : nfq[TREE == 0 ? 0 : TREE - 1];
     reg [XW-1:0] xin1, xbuf1;
     reg [WW-1:0] w1;
     reg [PE*FW-1:0] p1;
+    integer q, qv;
     wire [XW-1:0] x1 = fresh1 ? xin1 : xbuf1;
     // The input words replayed for nf > 0: the frame's (streamed) or the pixel's.
     generate
@@ -157,23 +164,29 @@ module sf_mvau #(
     endgenerate
     always @(posedge ap_clk) begin
         if (en) begin
-            p1 <= params[nf];
+            p1 <= params[params_nf];  // reaches stage 2 beside its word's dot products
             xin1 <= in_tdata;
             fresh1 <= nf == 0;
-            first1 <= sf == 0;
-            last1 <= sf == SF - 1;
+            firstq[0] <= sf == 0;
+            lastq[0] <= sf == SF - 1;
+            nfq[0] <= nf;
+            for (q = 1; q <= TREE; q = q + 1) begin
+                firstq[q] <= firstq[q-1];
+                lastq[q] <= lastq[q-1];
+                nfq[q] <= nfq[q-1];
+            end
         end
     end
 
-    // Stages 2-4 carry their control bits and the parameters along.
+    // Stages 2-4 carry their control bits and the parameters along (stage 2 is TREE cycles after stage 1).
     reg v2, first2, last2, v3, v4;
     reg [PE*FW-1:0] p2, p3;
     wire [PE*OUT_BITS-1:0] ys;  // stage 5's results
     always @(posedge ap_clk) begin
         if (en) begin
             out_tdata <= ys;
-            first2 <= first1;
-            last2 <= last1;
+            first2 <= firstq[TREE];
+            last2 <= lastq[TREE];
             p2 <= p1;
             p3 <= p2;
         end
@@ -183,7 +196,8 @@ module sf_mvau #(
             t <= 0;
             pixel <= 0;
             at <= 0;
-            {v1, v2, v3, v4} <= 4'b0;
+            vq <= 0;
+            {v2, v3, v4} <= 3'b0;
             out_tvalid <= 1'b0;
         end else if (en) begin
             if (fire) begin
@@ -200,15 +214,17 @@ module sf_mvau #(
                     end
                 end
             end
-            v1 <= fire;
-            v2 <= v1;
+            vq[0] <= fire;
+            for (qv = 1; qv <= TREE; qv = qv + 1) vq[qv] <= vq[qv-1];
+            v2 <= vq[TREE];
             v3 <= v2 && last2;
             v4 <= v3;
             out_tvalid <= v4;
         end
     end
 
-    // Stage 2: the tile's dot products, output channel g's in dots[g*ACC_BITS +: ACC_BITS].
+    // Stage 2: the tile's dot products, output channel g's in dots[g*ACC_BITS +: ACC_BITS]: the SIMD products
+    // of stage 1's word, summed by an sf_adder_tree.
     wire [PE*ACC_BITS-1:0] dots;
     genvar g;
     generate
@@ -220,21 +236,25 @@ module sf_mvau #(
                 // Any sum of packed products, a single one included, is a pair of dot products that fit their
                 // PACK_SHIFT-bit fields (spec.pack_shift): 2 * PACK_SHIFT bits hold it exactly, the multiplier's
                 // truncated result included.
-                reg signed [2*PACK_SHIFT-1:0] product, sum;
+                reg signed [2*PACK_SHIFT-1:0] product;
+                reg [SIMD*2*PACK_SHIFT-1:0] products;
                 reg signed [IN_BITS:0] xe;
                 reg signed [W_BITS-1:0] wlo, whi;
+                wire signed [2*PACK_SHIFT-1:0] sum;
                 integer s;
                 always @* begin
-                    sum = 0;
                     for (s = 0; s < SIMD; s = s + 1) begin
                         xe = {IN_SIGNED != 0 && x1[s*IN_BITS+IN_BITS-1], x1[s*IN_BITS+:IN_BITS]};
                         wlo = w1[(2*g*SIMD+s)*W_BITS+:W_BITS];
                         whi = w1[((2*g+1)*SIMD+s)*W_BITS+:W_BITS];
                         wpair = (whi <<< PACK_SHIFT) + wlo;
                         product = xe * wpair;
-                        sum = sum + product;
+                        products[s*2*PACK_SHIFT+:2*PACK_SHIFT] = product;
                     end
                 end
+                sf_adder_tree #(.N(SIMD), .W(2 * PACK_SHIFT), .GROW(0)) tree (
+                    .ap_clk(ap_clk), .en(en), .terms(products), .sum(sum)
+                );
                 wire signed [PACK_SHIFT-1:0] lo = sum[PACK_SHIFT-1:0];
                 // sum = hi * 2**PACK_SHIFT + lo: its upper field is hi less the borrow of a negative lo (what
                 // (sum - lo) >>> PACK_SHIFT computes, without a 2 * PACK_SHIFT-bit subtractor).
@@ -243,14 +263,15 @@ module sf_mvau #(
                 assign dots[(2*g+1)*ACC_BITS+:ACC_BITS] = hi;
             end
         end else begin : g_single
+            localparam integer PW = IN_BITS + W_BITS + 1;  // a product, signed
             for (g = 0; g < PE; g = g + 1) begin : g_row
-                reg signed [ACC_BITS-1:0] dot;
                 reg signed [IN_BITS:0] xe, partial;
                 reg signed [W_BITS-1:0] we;
-                reg signed [IN_BITS+W_BITS:0] product;
+                reg signed [PW-1:0] product;
+                reg [SIMD*PW-1:0] products;
+                wire signed [PW+TREE-1:0] dot;
                 integer s, k;
                 always @* begin
-                    dot = 0;
                     for (s = 0; s < SIMD; s = s + 1) begin
                         xe = {IN_SIGNED != 0 && x1[s*IN_BITS+IN_BITS-1], x1[s*IN_BITS+:IN_BITS]};
                         we = w1[(g*SIMD+s)*W_BITS+:W_BITS];
@@ -266,10 +287,13 @@ module sf_mvau #(
                         end else begin
                             product = xe * we;
                         end
-                        dot = dot + product;
+                        products[s*PW+:PW] = product;
                     end
                 end
-                assign dots[g*ACC_BITS+:ACC_BITS] = dot;
+                sf_adder_tree #(.N(SIMD), .W(PW), .GROW(1)) tree (
+                    .ap_clk(ap_clk), .en(en), .terms(products), .sum(dot)
+                );
+                assign dots[g*ACC_BITS+:ACC_BITS] = dot;  // sign-extended (or cut: it fits in ACC_BITS)
             end
         end
 
