@@ -77,7 +77,8 @@ def mvau(simd, pe, sf, nf, mac="dsp", storage="bram", acc=20, in_bits=8, w_bits=
     return dict(SIMD=simd, PE=pe, SF=sf, NF=nf, IN_BITS=in_bits, IN_SIGNED=0, W_BITS=w_bits, OUT_BITS=8,
                 ACC_BITS=acc, MULT_BITS=24, SHIFT_BITS=6, PRODUCT_BITS=acc + 25, ZP=0, LO=0, HI=255,
                 MAC=spec.MAC_IMPLS.index(mac), PACK_SHIFT=spec.pack_shift(in_bits, False, w_bits, simd),
-                WEIGHT_STORAGE=spec.WEIGHT_STORAGES.index(storage), **(streamed if storage == "ddr" else {}))
+                WEIGHT_STORAGE=spec.WEIGHT_STORAGES.index(storage), REQUANT_UNITS=spec.requant_units(pe, sf),
+                **(streamed if storage == "ddr" else {}))
 
 
 def memory(width, depth, rom=0, style="auto"):
@@ -341,7 +342,7 @@ def refit(done, console) -> None:
         rows, y, weight = [], [], []
         for r in group:
             args = kc.mvau_args(r["params"])
-            lut_terms, ff_terms = kc.mvau_logic_terms(*(args[k] for k in ("simd", "pe", "in_bits", "w_bits",
+            lut_terms, ff_terms = kc.mvau_logic_terms(*(args[k] for k in ("simd", "pe", "sf", "in_bits", "w_bits",
                                                                             "acc_bits", "mac")))
             memories = kc.mvau_memory_cost(**{k: v for k, v in args.items() if k != "mac"})
             terms = lut_terms if resource == "lut" else ff_terms

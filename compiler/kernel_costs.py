@@ -459,18 +459,22 @@ def window_cost(config: dict, lanes: int, bits: int) -> Cost:
 # FFs are linear in the terms of mvau_logic_terms, least-squares fitted on the sf_mvau syntheses of
 # `python bench/resource_fit.py --only sf_mvau --full --refit` (8-bit activations, 6-bit weights, SIMD 1..32,
 # PE 1..32, every MAC mapping and weight storage). Other operand widths scale the per-lane terms.
-# On its 30 points: LUT mean error 11%, max 34%; FF 6.4%, 27%; DSP and BRAM36 exact. A DSP-mapped lane costs about
-# 22 LUTs (its share of the pipelined adder tree, sf_adder_tree.v), a LUT-mapped one about 107.
-MVAU_LUT = {"lane dsp": 21.85, "lane dsp_packed": 21.73, "lane lut": 106.74, "pe x acc bit": 8.33, "input bit": 0.21,
-            "fixed": 264.4}
-MVAU_FF = {"lane": 18.01, "pe x acc bit": 4.48, "pe": -46.2, "input bit": 0.96, "fixed": 54.7}
+# On its 30 points: LUT mean error 4.7%, max 17%; FF 10%, 36%; DSP exact on all, BRAM36 on 29 (8 x 32 packed
+# lanes of 4 words: 18.5 measured, 21.5 modelled). A DSP-mapped lane costs about 17 LUTs (its share of the pipelined adder tree, sf_adder_tree.v; 24 packed, whose
+# sums are wider), a LUT-mapped one about 98; a requantizer (hw/spec.py requant_units) about 6.7 per accumulator bit.
+MVAU_LUT = {"lane dsp": 17.46, "lane dsp_packed": 24.23, "lane lut": 98.46, "pe x acc bit": -0.10,
+            "requantizer x acc bit": 6.65, "input bit": 0.74, "fixed": 251.96}
+MVAU_FF = {"lane": 21.51, "pe x acc bit": 2.03, "pe": -23.23, "requantizer x acc bit": -5.05, "input bit": 0.51,
+           "fixed": 188.28}
 MVAU_FIT_BITS = 8 + 6
 
 
-def mvau_logic_terms(simd: int, pe: int, in_bits: int, w_bits: int, acc_bits: int, mac: str) -> tuple[dict, dict]:
+def mvau_logic_terms(simd: int, pe: int, sf: int, in_bits: int, w_bits: int, acc_bits: int,
+                     mac: str) -> tuple[dict, dict]:
     """The structural sizes MVAU_LUT's and MVAU_FF's coefficients multiply: (LUT terms, FF terms)."""
     lanes = simd * pe * (in_bits + w_bits) / MVAU_FIT_BITS
-    shared = {"pe x acc bit": pe * acc_bits, "input bit": simd * in_bits, "fixed": 1}
+    shared = {"pe x acc bit": pe * acc_bits, "requantizer x acc bit": spec.requant_units(pe, sf) * acc_bits,
+              "input bit": simd * in_bits, "fixed": 1}
     lut = {**{f"lane {m}": lanes if m == mac else 0 for m in spec.MAC_IMPLS}, **shared}
     return lut, {"lane": lanes, "pe": pe, **shared}
 
@@ -487,10 +491,11 @@ def mvau_cost(simd: int, pe: int, sf: int, nf: int, in_bits: int, w_bits: int, a
     memories as mvau_memory_cost prices them."""
     lanes = simd * pe
     multipliers = {"dsp": lanes, "dsp_packed": lanes // 2, "lut": 0}[mac]
-    lut_terms, ff_terms = mvau_logic_terms(simd, pe, in_bits, w_bits, acc_bits, mac)
+    lut_terms, ff_terms = mvau_logic_terms(simd, pe, sf, in_bits, w_bits, acc_bits, mac)
     logic = sum(MVAU_LUT[k] * v for k, v in lut_terms.items())
     ff = sum(MVAU_FF[k] * v for k, v in ff_terms.items())
-    cost = Cost(lut=max(logic, 100.0), ff=max(ff, 50.0), dsp=multipliers + requant_dsps(acc_bits) * pe)
+    requantizers = requant_dsps(acc_bits) * spec.requant_units(pe, sf)
+    cost = Cost(lut=max(logic, 100.0), ff=max(ff, 50.0), dsp=multipliers + requantizers)
     return cost + mvau_memory_cost(simd, pe, sf, nf, in_bits, w_bits, acc_bits, weight_storage, mult_bits,
                                    shift_bits, pixels)
 

@@ -17,12 +17,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# register stages between input and output (the RTL twins); the MVAU's adder tree adds ceil(log2 SIMD) (mvau_fill)
+from squeezeflow.hw import spec
+
+# register stages between input and output (the RTL twins); the MVAU adds its adder tree's and more (mvau_fill)
 PIPELINE_FILL = {"mvau": 5, "requant": 3, "add": 3}
 
 
 def mvau_fill(c: dict) -> int:
-    return PIPELINE_FILL["mvau"] + (c["SIMD"] - 1).bit_length()
+    """sf_mvau.v's stages: the adder tree's and, when its requantizers are shared, one per channel phase plus the
+    accumulators' holding register."""
+    units = spec.requant_units(c["PE"], c["SF"])
+    phases = -(-c["PE"] // units)
+    return PIPELINE_FILL["mvau"] + (c["SIMD"] - 1).bit_length() + (phases if phases > 1 else 0)
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,8 @@ costed on the whole dataflow graph (estimate.py) of the previous round's plan an
 estimate of a plan comes out over the limit, the next round plans with the outside costs as they now are and,
 after SETTLE_ROUNDS, also aims that much lower on the resources that were over; when a lower aim finds nothing, it
 goes halfway back; at most PLAN_ROUNDS rounds. Without --target-fps, `_tighten` then bisects between the fastest
-interval a round tried and the one that fit, each probe judged by the whole estimate.
+interval a round tried and the one that fit, each probe judged by the whole estimate and planned again, up to
+PROBE_REFITS times, with the outside costs of its own plan when it comes out over.
 
 A user config pins any layer ({"layers": {"fire2_expand3x3": {"simd": 16, "pe": 8, "mac": "dsp_packed",
 "weight_storage": "lutram"}}}); the planner fills in the rest and rejects impossible pins with one clear line.
@@ -41,6 +42,7 @@ DEFAULT_MAX_UTIL = 0.85
 REPAIR_MOVES = 400
 PRICE_ROUNDS = 40
 TIGHTEN_PROBES = 8  # whole-estimate probes between the fastest plan tried and the first that fits
+PROBE_REFITS = 3  # a probe plans again with the outside costs its own plan has (deeper FIFOs when faster)
 SETTLE_ROUNDS = 2  # rounds that only update the outside costs before the budget backs off
 BACKOFF = 0.005  # of the device, beyond the overshoot, per round that came out over
 PLAN_ROUNDS = 16
@@ -338,24 +340,38 @@ def _tighten(planner: Planner, net, arrays, board: Board, clock_mhz: float, limi
     every probe by the whole estimate: a round plans against the outside costs of a faster plan (deeper FIFOs),
     so the plan that first fits is often slower than it needs to be. `fixed`: the outside costs of the fitted plan.
     Leaves the fastest fitting plan applied."""
-    from .estimate import estimate
-
     best_interval, best = fitted
     lo, hi = fastest_tried, best_interval
-    budget = np.full(len(RESOURCES), limit)
     for _ in range(TIGHTEN_PROBES):
         if hi - lo <= max(1, lo // 500):
             break
         mid = (lo + hi) // 2
-        chosen = planner.fit(mid, fixed, budget)
-        if chosen is not None:
-            planner.apply(chosen)
-            report = estimate(net, arrays, board, clock_mhz)
-            if max(report.utilization.values()) <= limit + 1e-9:
-                hi, best = mid, chosen
-                continue
-        lo = mid + 1
+        chosen = _probe(planner, net, arrays, board, clock_mhz, limit, mid, fixed)
+        if chosen is None:
+            lo = mid + 1
+        else:
+            hi, best = mid, chosen
     planner.apply(best)
+
+
+def _probe(planner: Planner, net, arrays, board: Board, clock_mhz: float, limit: float, interval: int,
+           fixed: np.ndarray) -> dict | None:
+    """A choice within `interval` whose whole estimate fits `limit`, or None. A faster plan has deeper FIFOs and
+    wider windows than the plan `fixed` came from, so a choice that comes out over is planned again with its own
+    outside costs, up to PROBE_REFITS times."""
+    from .estimate import estimate
+
+    budget = np.full(len(RESOURCES), limit)
+    for _ in range(PROBE_REFITS):
+        chosen = planner.fit(interval, fixed, budget)
+        if chosen is None:
+            return None
+        planner.apply(chosen)
+        report = estimate(net, arrays, board, clock_mhz)
+        if max(report.utilization.values()) <= limit + 1e-9:
+            return chosen
+        fixed = _outside(report, chosen)
+    return None
 
 
 def _outside(report, chosen: dict[str, Option]) -> np.ndarray:

@@ -80,7 +80,8 @@ def measured_mvau() -> dict:
         pytest.skip("yosys is not installed (make test installs it)")
     common = dict(IN_BITS=8, IN_SIGNED=0, W_BITS=6, OUT_BITS=8, MULT_BITS=24, SHIFT_BITS=6, ZP=0, LO=0, HI=255)
     cases = {name: {**common, **p, "PRODUCT_BITS": p["ACC_BITS"] + 25,
-                    "PACK_SHIFT": spec.pack_shift(8, False, 6, p["SIMD"])} for name, p in MVAU_CASES.items()}
+                    "PACK_SHIFT": spec.pack_shift(8, False, 6, p["SIMD"]),
+                    "REQUANT_UNITS": spec.requant_units(p["PE"], p["SF"])} for name, p in MVAU_CASES.items()}
     with ThreadPoolExecutor(len(cases)) as pool:
         return {name: (params, result) for (name, params), result in
                 zip(cases.items(), pool.map(lambda p: kc.measure("sf_mvau", p), cases.values()))}

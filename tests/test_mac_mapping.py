@@ -1,8 +1,9 @@
 """sf_mvau's multiplier mappings (hw/spec.py MAC_IMPLS) in yosys synth_xilinx (compiler/synth.py): the DSP48E2 count
 of each is exactly what the mapping promises.
 
-Every mapping adds the requantization products, per PE the accumulator times the unsigned 24-bit multiplier: one
-DSP48E2 up to 18 accumulator bits, two up to 27, four beyond (here 20 bits: two).
+Every mapping adds the requantization products, per requantizer the accumulator times the unsigned 24-bit
+multiplier: one DSP48E2 up to 18 accumulator bits, two up to 27, four beyond (here 20 bits: two). The PE channels
+share ceil(PE / SF) requantizers (hw/spec.py requant_units): 2 here.
 """
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -17,7 +18,7 @@ from squeezeflow.hw import spec
 RTL = Path(spec.__file__).resolve().parent / "rtl"
 SIMD, PE, SF, NF = 4, 4, 2, 2  # a few tiles, so that the weights are a memory and not constants
 IN_BITS, W_BITS, ACC_BITS, SHIFT_BITS = 8, 6, 20, 6
-REQUANT_DSPS = 2 * PE
+REQUANT_DSPS = 2 * spec.requant_units(PE, SF)  # two per requantizer (ACC_BITS > 18); SF = 2: PE / 2 of them
 EXPECTED_DSPS = {"dsp": SIMD * PE + REQUANT_DSPS, "dsp_packed": SIMD * PE // 2 + REQUANT_DSPS, "lut": REQUANT_DSPS}
 
 
@@ -41,7 +42,8 @@ def synthesized(tmp_path_factory) -> dict:
         params = dict(SIMD=SIMD, PE=PE, SF=SF, NF=NF, IN_BITS=IN_BITS, IN_SIGNED=0, W_BITS=W_BITS, OUT_BITS=8,
                       ACC_BITS=ACC_BITS, MULT_BITS=spec.REQUANT_MULT_BITS, SHIFT_BITS=SHIFT_BITS,
                       PRODUCT_BITS=ACC_BITS + spec.REQUANT_MULT_BITS + 1, MAC=spec.MAC_IMPLS.index(mac),
-                      PACK_SHIFT=spec.pack_shift(IN_BITS, False, W_BITS, SIMD), WEIGHT_STORAGE=0)
+                      PACK_SHIFT=spec.pack_shift(IN_BITS, False, W_BITS, SIMD), WEIGHT_STORAGE=0,
+                      REQUANT_UNITS=spec.requant_units(PE, SF))
         literals = [(k, str(v)) for k, v in params.items()] + [("WEIGHT_FILE", '"weights.hex"'),
                                                                ("PARAM_FILE", '"params.hex"')]
         return yosys(folder, sources, "sf_mvau", literals)

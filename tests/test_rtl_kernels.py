@@ -234,7 +234,8 @@ def _mvau(rng, i):
     params.update(SIMD=simd, PE=pe, SF=fan_in // simd, NF=o // pe, IN_BITS=8, IN_SIGNED=int(signed), W_BITS=wbits,
                   OUT_BITS=out_bits, ACC_BITS=acc_bits, PRODUCT_BITS=max(acc_bits + MULT_BITS + 1, shift_max + 2),
                   MAC=spec.MAC_IMPLS.index(mac), PACK_SHIFT=spec.pack_shift(8, signed, wbits, simd),
-                  WEIGHT_STORAGE=spec.WEIGHT_STORAGES.index(storage))
+                  WEIGHT_STORAGE=spec.WEIGHT_STORAGES.index(storage),
+                  REQUANT_UNITS=spec.requant_units(pe, fan_in // simd))
     pad_value = int(_uniform(rng, 8, signed, ()))
     weights, param_image = emit_rtl.mvau_memories(weight, bias, tables["mult"], tables["shift"], simd, pe, wbits,
                                                   acc_bits, params["SHIFT_BITS"])

@@ -29,9 +29,13 @@
 //                complement), then multiplier, then shift, lowest bits first.
 // Pipeline: read (weights, parameters, replay buffers) -> dot products (ceil(log2 SIMD) adder-tree stages, none for
 // SIMD = 1) -> accumulate -> requant product -> round and clamp into the output register: 5 + ceil(log2 SIMD)
-// register stages (compiler/perf.py). One enable stalls every stage while the output register is full: II = 1 whenever
-// the consumer keeps up (and, streamed, the weights come one word per cycle during a fold's first pixel), and no
-// word is lost under any backpressure. A cycle takes an input word while nf = 0 and a weight word while
+// register stages (compiler/perf.py mvau_fill). The requantizers (a 24-bit product, a barrel shift, a clamp: about
+// 170 LUTs and one or two DSPs each) may be shared: REQUANT_UNITS of them (hw/spec.py requant_units: ceil(PE / SF)),
+// each taking PHASES = ceil(PE / REQUANT_UNITS) channels one per cycle, which keeps up as long as SF >= PHASES, a
+// pixel's accumulators being complete once every SF cycles. Sharing adds a holding register and PHASES stages.
+// One enable stalls every stage while the output register is full: II = 1 whenever the consumer keeps up (and,
+// streamed, the weights come one word per cycle during a fold's first pixel), and no word is lost under any
+// backpressure. A cycle takes an input word while nf = 0 and a weight word while
 // pixel = 0, both or neither: each TREADY waits for the other stream's TVALID when that one is needed too (AXI lets
 // ready depend on valid, not the reverse).
 // Multipliers (MAC, an index into hw/spec.py MAC_IMPLS): 0 "dsp", one multiplier per product; 1 "dsp_packed", PE
@@ -63,6 +67,7 @@ module sf_mvau #(
     parameter integer WEIGHT_STORAGE = 0,
     parameter integer PIXELS = 1,
     parameter integer W_WORD_BITS = 64,
+    parameter integer REQUANT_UNITS = PE,
     parameter WEIGHT_FILE = "weights.hex",
     parameter PARAM_FILE = "params.hex"
 ) (
@@ -90,6 +95,8 @@ module sf_mvau #(
     localparam integer PW = PIXELS > 1 ? $clog2(PIXELS) : 1;
     localparam integer AW = FRAME > 1 ? $clog2(FRAME) : 1;
     localparam integer TREE = SIMD > 1 ? $clog2(SIMD) : 0;  // the dot products' adder-tree register stages
+    localparam integer UNITS = REQUANT_UNITS < PE ? REQUANT_UNITS : PE;
+    localparam integer PHASES = (PE + UNITS - 1) / UNITS;  // channels per requantizer, one per cycle
 
     reg [PE*FW-1:0] params[0:NF-1];
     initial $readmemh(PARAM_FILE, params);
@@ -181,10 +188,8 @@ module sf_mvau #(
     // Stages 2-4 carry their control bits and the parameters along (stage 2 is TREE cycles after stage 1).
     reg v2, first2, last2, v3, v4;
     reg [PE*FW-1:0] p2, p3;
-    wire [PE*OUT_BITS-1:0] ys;  // stage 5's results
     always @(posedge ap_clk) begin
         if (en) begin
-            out_tdata <= ys;
             first2 <= firstq[TREE];
             last2 <= lastq[TREE];
             p2 <= p1;
@@ -197,8 +202,7 @@ module sf_mvau #(
             pixel <= 0;
             at <= 0;
             vq <= 0;
-            {v2, v3, v4} <= 3'b0;
-            out_tvalid <= 1'b0;
+            {v2, v3} <= 2'b0;
         end else if (en) begin
             if (fire) begin
                 sf <= sf == SF - 1 ? {SW{1'b0}} : sf + 1'b1;
@@ -218,8 +222,6 @@ module sf_mvau #(
             for (qv = 1; qv <= TREE; qv = qv + 1) vq[qv] <= vq[qv-1];
             v2 <= vq[TREE];
             v3 <= v2 && last2;
-            v4 <= v3;
-            out_tvalid <= v4;
         end
     end
 
@@ -297,27 +299,96 @@ module sf_mvau #(
             end
         end
 
+        // Stage 3: accumulate, from the bias at the first tile.
+        wire [PE*ACC_BITS-1:0] accs;
         for (g = 0; g < PE; g = g + 1) begin : g_pe
             reg signed [ACC_BITS-1:0] d2, acc;
-            // Stage 3: accumulate, from the bias at the first tile. Stage 4: the requant product.
             wire signed [ACC_BITS-1:0] bias = p2[g*FW+:ACC_BITS];
-            wire [MULT_BITS-1:0] mult = p3[g*FW+ACC_BITS+:MULT_BITS];
-            reg signed [ACC_BITS+MULT_BITS:0] product4;
-            reg [SHIFT_BITS-1:0] shift4;
             always @(posedge ap_clk) begin
                 if (en) begin
                     d2 <= dots[g*ACC_BITS+:ACC_BITS];
                     if (v2) acc <= (first2 ? bias : acc) + d2;
-                    product4 <= acc * $signed({1'b0, mult});
-                    shift4 <= p3[g*FW+ACC_BITS+MULT_BITS+:SHIFT_BITS];
                 end
             end
-            // Stage 5: round, clamp, into the output register.
+            assign accs[g*ACC_BITS+:ACC_BITS] = acc;
+        end
+
+        // Stage 4, the requant product, and stage 5, round and clamp into the output register: by UNITS
+        // requantizers (REQUANT_UNITS, at most PE), each taking PHASES channels one per cycle. `fields` holds
+        // requantizer u's accumulator, multiplier and shift of this cycle's phase.
+        localparam integer PHW = PHASES > 1 ? $clog2(PHASES) : 1;
+        wire [UNITS*FW-1:0] fields;
+        wire [PHW-1:0] phase4;  // the phase stage 4 holds
+        wire last4;
+        if (PHASES == 1) begin : g_direct
+            for (g = 0; g < PE; g = g + 1) begin : g_field
+                assign fields[g*FW+:FW] = {p3[g*FW+ACC_BITS+:MULT_BITS+SHIFT_BITS], accs[g*ACC_BITS+:ACC_BITS]};
+            end
+            assign phase4 = 0;
+            assign last4 = 1'b1;
+            always @(posedge ap_clk) begin
+                if (!ap_rst_n) v4 <= 1'b0;
+                else if (en) v4 <= v3;
+            end
+        end else begin : g_held
+            // A pixel's accumulators wait in `held`, with their multipliers and shifts, while requantizer u takes
+            // channel phase * UNITS + u in phase 0 .. PHASES-1; the output word fills slot by slot (the register
+            // is free then: en). The next pixel's accumulators come SF >= PHASES cycles later
+            // (spec.requant_units), at the earliest with the last phase.
+            reg [FW-1:0] held[0:PHASES*UNITS-1];  // words, so that a phase reads a word multiplexer
+            reg busy, last;
+            reg [PHW-1:0] phase, phase_held;
+            integer c;
+            always @(posedge ap_clk) begin
+                if (en && v3)
+                    for (c = 0; c < PE; c = c + 1)
+                        held[c] <= {p3[c*FW+ACC_BITS+:MULT_BITS+SHIFT_BITS], accs[c*ACC_BITS+:ACC_BITS]};
+                if (en) begin
+                    last <= phase == PHASES - 1;
+                    phase_held <= phase;
+                end
+                if (!ap_rst_n) begin
+                    busy <= 1'b0;
+                    phase <= 0;
+                    v4 <= 1'b0;
+                end else if (en) begin
+                    busy <= v3 || (busy && phase != PHASES - 1);
+                    if (v3 || phase == PHASES - 1) phase <= 0;
+                    else if (busy) phase <= phase + 1'b1;
+                    v4 <= busy;
+                end
+            end
+            genvar u;
+            for (u = 0; u < UNITS; u = u + 1) begin : g_field
+                assign fields[u*FW+:FW] = held[phase*UNITS+u];
+            end
+            assign phase4 = phase_held;
+            assign last4 = last;
+        end
+        always @(posedge ap_clk) begin
+            if (!ap_rst_n) out_tvalid <= 1'b0;
+            else if (en) out_tvalid <= v4 && last4;
+        end
+        for (g = 0; g < UNITS; g = g + 1) begin : g_requant
+            wire [FW-1:0] f = fields[g*FW+:FW];
+            reg signed [ACC_BITS+MULT_BITS:0] product4;
+            reg [SHIFT_BITS-1:0] shift4;
+            wire [OUT_BITS-1:0] y;
+            integer slot;
+            always @(posedge ap_clk) begin
+                if (en) begin
+                    product4 <= $signed(f[ACC_BITS-1:0]) * $signed({1'b0, f[ACC_BITS+:MULT_BITS]});
+                    shift4 <= f[ACC_BITS+MULT_BITS+:SHIFT_BITS];
+                    if (v4)
+                        for (slot = g; slot < PE; slot = slot + UNITS)
+                            if (phase4 == slot / UNITS) out_tdata[slot*OUT_BITS+:OUT_BITS] <= y;
+                end
+            end
             wire signed [PRODUCT_BITS-1:0] wide = product4;
             sf_round_clamp #(
                 .P(PRODUCT_BITS), .SHIFT_BITS(SHIFT_BITS), .OUT_BITS(OUT_BITS), .ZP(ZP), .LO(LO), .HI(HI)
             ) rq (
-                .p(wide), .shift(shift4), .y(ys[g*OUT_BITS+:OUT_BITS])
+                .p(wide), .shift(shift4), .y(y)
             );
         end
     endgenerate
