@@ -370,7 +370,7 @@ def _probe(planner: Planner, net, arrays, board: Board, clock_mhz: float, limit:
         report = estimate(net, arrays, board, clock_mhz)
         if max(report.utilization.values()) <= limit + 1e-9:
             return chosen
-        fixed = _outside(report, chosen)
+        fixed = np.maximum(fixed, _outside(report, chosen))  # never less: the choices would swing back and forth
     return None
 
 
