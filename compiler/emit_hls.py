@@ -322,7 +322,8 @@ class _Builder:
                   ("int", "SHIFT_BITS", shift_bits), ("int", "PRODUCT_BITS", product_bits),
                   ("int", "ZP", rq.zero_point), ("int", "LO", rq.lo), ("int", "HI", rq.hi),
                   ("int", "MAC", spec.MAC_IMPLS.index(layer.mac)),
-                  ("int", "PACK_SHIFT", spec.pack_shift(x.bits, x.signed, layer.weight_bits, layer.simd))]
+                  ("int", "PACK_SHIFT", spec.pack_shift(x.bits, x.signed, layer.weight_bits, layer.simd)),
+                  ("int", "REQUANT_UNITS", spec.requant_units(layer.pe, sf))]
         if layer.weight_storage == "ddr":
             weights = self.weight_stream(layer, nf * sf)
             out.channel_major = True

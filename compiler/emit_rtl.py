@@ -153,10 +153,10 @@ def kernel_params(net: ir.Network, p) -> dict[str, int]:
         return {**pick("LANES H W CG KH KW SH SW PT PL HO WO ROWS PAD"), "BITS": x.bits}
     if k in ("mvau", "mvau_streamed"):
         layer = net.layer(p.owner)
-        params = {**pick("SIMD PE SF NF ACC_BITS MULT_BITS SHIFT_BITS PRODUCT_BITS ZP LO HI MAC PACK_SHIFT"),
+        params = {**pick("SIMD PE SF NF ACC_BITS MULT_BITS SHIFT_BITS PRODUCT_BITS ZP LO HI MAC PACK_SHIFT "
+                         "REQUANT_UNITS"),
                   "IN_BITS": x.bits, "IN_SIGNED": x.signed, "W_BITS": layer.weight_bits, "OUT_BITS": y.bits,
-                  "WEIGHT_STORAGE": spec.WEIGHT_STORAGES.index(layer.weight_storage),
-                  "REQUANT_UNITS": spec.requant_units(int(cfg["PE"]), int(cfg["SF"]))}
+                  "WEIGHT_STORAGE": spec.WEIGHT_STORAGES.index(layer.weight_storage)}
         if k == "mvau_streamed":
             weights = p.inputs[1]
             params.update(PIXELS=cfg["PIXELS"], W_WORD_BITS=weights.lanes * weights.bits)

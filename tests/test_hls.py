@@ -358,7 +358,7 @@ def _mvau_case(rng, mac, signed, wbits, simd, pe, sf, nf):
     config = dict(SIMD=simd, PE=pe, SF=sf, NF=nf, PIXELS=MVAU_PIXELS, BANKS=1, BANK_LANES=simd,
                   BANK_BITS=simd * wbits, ACC_BITS=acc_bits, MULT_BITS=24, SHIFT_BITS=1,
                   PRODUCT_BITS=acc_bits + 25, ZP=0, LO=-(1 << (acc_bits - 1)), HI=(1 << (acc_bits - 1)) - 1, MAC=mac,
-                  PACK_SHIFT=spec.pack_shift(8, signed, wbits, simd))
+                  PACK_SHIFT=spec.pack_shift(8, signed, wbits, simd), REQUANT_UNITS=spec.requant_units(pe, sf))
     words = [sum((int(v) & 255) << (8 * i) for i, v in enumerate(x[0, k * simd:(k + 1) * simd, 0, p]))
              for p in range(MVAU_PIXELS) for k in range(sf)]
     tiles = weight.reshape(nf, pe, sf, simd).transpose(1, 0, 2, 3).reshape(pe, nf * sf, simd)

@@ -18,9 +18,11 @@
 // PE rows 2i and 2i+1 share one DSP multiplier per SIMD lane, x * (w[2i+1] * 2**PACK_SHIFT + w[2i]), the lanes'
 // packed products summed and split into the two dot products once per tile (PE even, PACK_SHIFT = spec.pack_shift);
 // 2 "lut", multipliers in the fabric. The arithmetic is the same integers in every mode.
+// Requantizers: L::REQUANT_UNITS of them (hw/spec.py requant_units: ceil(PE / SF)) serve the PE channels, each one
+// channel per iteration (struct requantizers), as sf_mvau.v's do.
 // L: in_t, in_word, out_t, out_word, w_t, acc_t, SIMD, PE, SF, NF, PIXELS, BANKS, BANK_LANES, BANK_BITS,
-//    ACC_BITS, MULT_BITS, SHIFT_BITS, PRODUCT_BITS, ZP, LO, HI, MAC, PACK_SHIFT, NAME (the layer, for csim's width
-//    check).
+//    ACC_BITS, MULT_BITS, SHIFT_BITS, PRODUCT_BITS, ZP, LO, HI, MAC, PACK_SHIFT, REQUANT_UNITS, NAME (the layer, for
+//    csim's width check).
 #ifndef SF_MVAU_H
 #define SF_MVAU_H
 
@@ -113,36 +115,89 @@ struct tile_dots<L, 1> {
     }
 };
 
+// The PE channels' requantizers, UNITS of them: a pixel's accumulators wait in `held` while each unit
+// requantizes one channel per iteration, PHASES iterations in all; the next pixel's come SF >= PHASES iterations
+// later (spec.requant_units). The output word goes out with the last phase. With a unit per channel (PHASES = 1)
+// that is the iteration that completes them.
+template <class L>
+struct requantizers {
+    static const int UNITS = L::REQUANT_UNITS < L::PE ? L::REQUANT_UNITS : L::PE;
+    static const int PHASES = (L::PE + UNITS - 1) / UNITS;
+    typedef typename num<typename L::acc_t>::type acc_t;
+    acc_t held[L::PE];
+    typename num<typename L::out_t>::type ys[L::PE];
+    int nf, phase;  // phase == PHASES: nothing left to requantize
+
+    requantizers() : nf(0), phase(PHASES) {}
+
+    void hold(const acc_t (&acc)[L::PE], int fold) {
+#pragma HLS INLINE
+        for (int pe = 0; pe < L::PE; pe++) {
+#pragma HLS UNROLL
+            held[pe] = acc[pe];
+        }
+        nf = fold;
+        phase = 0;
+    }
+
+    // The held pixel's next phase, if any.
+    template <class OUT>
+    void step(OUT& out, const rom_uint<L::MULT_BITS> mult[L::PE][L::NF],
+              const rom_uint<L::SHIFT_BITS> shift[L::PE][L::NF]) {
+#pragma HLS INLINE
+        if (phase == PHASES) return;
+        for (int u = 0; u < UNITS; u++) {
+#pragma HLS UNROLL
+            const int pe = phase * UNITS + u;
+            if (pe < L::PE)
+                ys[pe] = requantize<L::PRODUCT_BITS, L::MULT_BITS>(held[pe], mult[pe][nf], shift[pe][nf], L::ZP,
+                                                                   L::LO, L::HI);
+        }
+        if (++phase == PHASES) {
+            typename L::out_word y;
+            pack<typename L::out_t>(y, ys);
+            out.write(y);
+        }
+    }
+};
+
 // One tile of the folded product: the dot products of input word x with tile t of `weights`, accumulated from
-// the bias at the first input fold; after the last one the PE outputs are requantized and written out.
+// the bias at the first input fold; after the last one the PE accumulators go to the requantizers, which are
+// stepped first (the previous pixel's next phase).
 template <class L, class OUT, class WEIGHTS>
 inline void mvau_tile(const typename L::in_word& x, const WEIGHTS& weights, int t, int nf, int sf,
-                      typename num<typename L::acc_t>::type (&acc)[L::PE], OUT& out,
+                      typename num<typename L::acc_t>::type (&acc)[L::PE], requantizers<L>& rq, OUT& out,
                       const rom_int<L::ACC_BITS> bias[L::PE][L::NF], const rom_uint<L::MULT_BITS> mult[L::PE][L::NF],
                       const rom_uint<L::SHIFT_BITS> shift[L::PE][L::NF]) {
 #pragma HLS INLINE
     typedef typename num<typename L::acc_t>::type acc_t;
+    rq.step(out, mult, shift);
     typename num<typename L::in_t>::type xs[L::SIMD];
 #pragma HLS ARRAY_PARTITION variable=xs complete
     unpack<typename L::in_t>(x, xs);
     acc_t dots[L::PE];
 #pragma HLS ARRAY_PARTITION variable=dots complete
     tile_dots<L>::run(weights, t, xs, dots);
-    typename num<typename L::out_t>::type ys[L::PE];
-#pragma HLS ARRAY_PARTITION variable=ys complete
     for (int pe = 0; pe < L::PE; pe++) {
 #pragma HLS UNROLL
         const acc_t a = (sf == 0 ? acc_t(bias[pe][nf]) : acc[pe]) + dots[pe];
         acc[pe] = a;
-        if (sf == L::SF - 1) {
-            SF_CHECK_FITS(a, L::ACC_BITS, L::NAME);
-            ys[pe] = requantize<L::PRODUCT_BITS, L::MULT_BITS>(a, mult[pe][nf], shift[pe][nf], L::ZP, L::LO, L::HI);
-        }
+        if (sf == L::SF - 1) SF_CHECK_FITS(a, L::ACC_BITS, L::NAME);
     }
     if (sf == L::SF - 1) {
-        typename L::out_word y;
-        pack<typename L::out_t>(y, ys);
-        out.write(y);
+        rq.hold(acc, nf);
+        if (requantizers<L>::PHASES == 1) rq.step(out, mult, shift);
+    }
+}
+
+// After a frame's last tile: the last pixel's phases (none left with PHASES = 1). PHASES cycles a frame that
+// sf_mvau.v overlaps with the next frame.
+template <class L, class OUT>
+inline void mvau_drain(requantizers<L>& rq, OUT& out, const rom_uint<L::MULT_BITS> mult[L::PE][L::NF],
+                       const rom_uint<L::SHIFT_BITS> shift[L::PE][L::NF]) {
+    for (int p = 0; p < requantizers<L>::PHASES; p++) {
+#pragma HLS PIPELINE II=1
+        rq.step(out, mult, shift);
     }
 }
 
@@ -156,17 +211,21 @@ void mvau(IN& in, OUT& out, const WEIGHTS& weights, const rom_int<L::ACC_BITS> b
     typename L::in_word inputs[L::SF];  // the pixel's input vector, replayed for every neuron fold after the first
     typename num<typename L::acc_t>::type acc[L::PE];
 #pragma HLS ARRAY_PARTITION variable=acc complete
+    requantizers<L> rq;
+#pragma HLS ARRAY_PARTITION variable=rq.held complete
+#pragma HLS ARRAY_PARTITION variable=rq.ys complete
     int sf = 0, nf = 0;
     for (int i = 0; i < L::PIXELS * L::NF * L::SF; i++) {
 #pragma HLS PIPELINE II=1
         const typename L::in_word x = nf == 0 ? in.read() : inputs[sf];
         if (nf == 0) inputs[sf] = x;
-        mvau_tile<L>(x, weights, nf * L::SF + sf, nf, sf, acc, out, bias, mult, shift);
+        mvau_tile<L>(x, weights, nf * L::SF + sf, nf, sf, acc, rq, out, bias, mult, shift);
         if (++sf == L::SF) {
             sf = 0;
             nf = nf == L::NF - 1 ? 0 : nf + 1;
         }
     }
+    mvau_drain<L>(rq, out, mult, shift);
 }
 
 // Weights streamed from DDR (WEIGHT_STORAGE "ddr"): neuron fold by neuron fold, so each weight is read once per
@@ -189,6 +248,9 @@ void mvau_streamed(IN& in, WIN& weights_in, OUT& out, const rom_int<L::ACC_BITS>
 #pragma HLS ARRAY_PARTITION variable=tiles complete dim=2
     typename num<typename L::acc_t>::type acc[L::PE];
 #pragma HLS ARRAY_PARTITION variable=acc complete
+    requantizers<L> rq;
+#pragma HLS ARRAY_PARTITION variable=rq.held complete
+#pragma HLS ARRAY_PARTITION variable=rq.ys complete
     const int WEIGHT_BITS = L::w_t::width;
     int sf = 0, pixel = 0, nf = 0, at = 0;  // at = pixel * SF + sf
     for (int i = 0; i < L::NF * L::PIXELS * L::SF; i++) {
@@ -206,7 +268,7 @@ void mvau_streamed(IN& in, WIN& weights_in, OUT& out, const rom_int<L::ACC_BITS>
                 }
             }
         }
-        mvau_tile<L>(x, tiles, sf, nf, sf, acc, out, bias, mult, shift);
+        mvau_tile<L>(x, tiles, sf, nf, sf, acc, rq, out, bias, mult, shift);
         at = at == L::PIXELS * L::SF - 1 ? 0 : at + 1;
         if (++sf == L::SF) {
             sf = 0;
@@ -216,6 +278,7 @@ void mvau_streamed(IN& in, WIN& weights_in, OUT& out, const rom_int<L::ACC_BITS>
             }
         }
     }
+    mvau_drain<L>(rq, out, mult, shift);
 }
 
 }  // namespace sf
