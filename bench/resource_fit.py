@@ -335,25 +335,22 @@ def refit(done, console) -> None:
     """Least squares of each kernel's LUT terms (kernel_costs.*_terms) on this grid, and of sf_mvau's LUT and FF
     terms (kernel_costs.mvau_logic_terms: its logic, the memories as the model prices them taken off; weighted by
     1 / measured)."""
-    group = [r for r in done if r["module"] == "sf_mvau"]
-    for resource, coef in (("lut", kc.MVAU_LUT), ("ff", kc.MVAU_FF)):
-        if not group:
-            break
-        rows, y, weight = [], [], []
-        for r in group:
+    mvaus = []  # (measured, LUT terms, FF terms, the memories as the model prices them)
+    for r in done:
+        if r["module"] == "sf_mvau":
             args = kc.mvau_args(r["params"])
-            lut_terms, ff_terms = kc.mvau_logic_terms(*(args[k] for k in ("simd", "pe", "sf", "in_bits", "w_bits",
-                                                                            "acc_bits", "mac")))
-            memories = kc.mvau_memory_cost(**{k: v for k, v in args.items() if k != "mac"})
-            terms = lut_terms if resource == "lut" else ff_terms
-            rows.append([terms[n] for n in coef])
-            y.append(r["measured"][resource] - getattr(memories, resource))
-            weight.append(1 / max(r["measured"][resource], 1))  # relative errors: small instances count too
-        w = np.array(weight)
-        fitted, *_ = np.linalg.lstsq(np.array(rows, dtype=float) * w[:, None], np.array(y, dtype=float) * w,
-                                     rcond=None)
+            terms = kc.mvau_logic_terms(*(args[k] for k in ("simd", "pe", "sf", "in_bits", "w_bits", "acc_bits",
+                                                            "mac")))
+            mvaus.append((r["measured"], *terms, kc.mvau_memory_cost(**{k: v for k, v in args.items() if k != "mac"})))
+    for resource, coef, column in (("lut", kc.MVAU_LUT, 1), ("ff", kc.MVAU_FF, 2)):
+        if not mvaus:
+            break
+        x = np.array([[m[column][n] for n in coef] for m in mvaus], dtype=float)
+        y = np.array([m[0][resource] - getattr(m[3], resource) for m in mvaus], dtype=float)
+        w = 1 / np.maximum([m[0][resource] for m in mvaus], 1)  # relative errors: small instances count too
+        fitted, *_ = np.linalg.lstsq(x * w[:, None], y * w, rcond=None)
         pairs = ", ".join(f"{n!r}: {coef[n]:g} -> {v:.2f}" for n, v in zip(coef, fitted))
-        console.print(f"  sf_mvau {resource.upper()} ({len(group)} points): {pairs}")
+        console.print(f"  sf_mvau {resource.upper()} ({len(mvaus)} points): {pairs}")
     for module, coef in kc.LUT_COEF.items():
         group = [r for r in done if r["module"] == module]
         terms = [kc.TERMS[module](r["params"]) for r in group]

@@ -457,11 +457,12 @@ def window_cost(config: dict, lanes: int, bits: int) -> Cost:
 
 # sf_mvau's logic (its memories priced apart, as memory_cost does, a weight ROM in logic as a bare ROM): LUTs and
 # FFs are linear in the terms of mvau_logic_terms, least-squares fitted on the sf_mvau syntheses of
-# `python bench/resource_fit.py --only sf_mvau --full --refit` (8-bit activations, 6-bit weights, SIMD 1..32,
+# `python bench/resource_fit.py --only sf_mvau --full --refit` (8-bit activations, 6-bit weights, SIMD 1..64,
 # PE 1..32, every MAC mapping and weight storage). Other operand widths scale the per-lane terms.
 # On its 30 points: LUT mean error 4.7%, max 17%; FF 10%, 36%; DSP exact on all, BRAM36 on 29 (8 x 32 packed
-# lanes of 4 words: 18.5 measured, 21.5 modelled). A DSP-mapped lane costs about 17 LUTs (its share of the pipelined adder tree, sf_adder_tree.v; 24 packed, whose
-# sums are wider), a LUT-mapped one about 98; a requantizer (hw/spec.py requant_units) about 6.7 per accumulator bit.
+# lanes of 4 words: 18.5 measured, 21.5 modelled). A DSP-mapped lane costs about 17 LUTs (its share of the
+# pipelined adder tree, sf_adder_tree.v; 24 packed, whose sums are wider), a LUT-mapped one about 98; a requantizer
+# (hw/spec.py requant_units) about 6.7 per accumulator bit.
 MVAU_LUT = {"lane dsp": 17.46, "lane dsp_packed": 24.23, "lane lut": 98.46, "pe x acc bit": -0.10,
             "requantizer x acc bit": 6.65, "input bit": 0.74, "fixed": 251.96}
 MVAU_FF = {"lane": 21.51, "pe x acc bit": 2.03, "pe": -23.23, "requantizer x acc bit": -5.05, "input bit": 0.51,

@@ -17,17 +17,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from squeezeflow.hw import spec
-
 # register stages between input and output (the RTL twins); the MVAU adds its adder tree's and more (mvau_fill)
 PIPELINE_FILL = {"mvau": 5, "requant": 3, "add": 3}
 
 
 def mvau_fill(c: dict) -> int:
-    """sf_mvau.v's stages: the adder tree's and, when its requantizers are shared, one per channel phase plus the
-    accumulators' holding register."""
-    units = spec.requant_units(c["PE"], c["SF"])
-    phases = -(-c["PE"] // units)
+    """sf_mvau.v's stages: the adder tree's and, when its REQUANT_UNITS requantizers are shared, one per channel
+    phase plus the accumulators' holding register."""
+    phases = -(-c["PE"] // c["REQUANT_UNITS"])
     return PIPELINE_FILL["mvau"] + (c["SIMD"] - 1).bit_length() + (phases if phases > 1 else 0)
 
 

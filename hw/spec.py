@@ -68,6 +68,7 @@ def weight_tile_beats(pe: int, simd: int, weight_bits: int) -> int:
     """AXI beats per streamed weight tile."""
     return -(-pe * simd * weight_bits // AXI_STREAM_BITS)
 
+
 def requant_units(pe: int, sf: int) -> int:
     """Requantizers an MVAU shares among its PE output channels: a pixel's PE accumulators are complete once every
     SF cycles, so ceil(PE / SF) units, each taking ceil(PE / units) of them in turn, keep up (sf_mvau.v)."""

@@ -299,8 +299,9 @@ module sf_mvau #(
             end
         end
 
-        // Stage 3: accumulate, from the bias at the first tile.
-        wire [PE*ACC_BITS-1:0] accs;
+        // Stage 3: accumulate, from the bias at the first tile. Channel g's requantizer input, {shift, multiplier,
+        // accumulator}, in channels[g*FW +: FW].
+        wire [PE*FW-1:0] channels;
         for (g = 0; g < PE; g = g + 1) begin : g_pe
             reg signed [ACC_BITS-1:0] d2, acc;
             wire signed [ACC_BITS-1:0] bias = p2[g*FW+:ACC_BITS];
@@ -310,7 +311,7 @@ module sf_mvau #(
                     if (v2) acc <= (first2 ? bias : acc) + d2;
                 end
             end
-            assign accs[g*ACC_BITS+:ACC_BITS] = acc;
+            assign channels[g*FW+:FW] = {p3[g*FW+ACC_BITS+:MULT_BITS+SHIFT_BITS], acc};
         end
 
         // Stage 4, the requant product, and stage 5, round and clamp into the output register: by UNITS
@@ -321,9 +322,7 @@ module sf_mvau #(
         wire [PHW-1:0] phase4;  // the phase stage 4 holds
         wire last4;
         if (PHASES == 1) begin : g_direct
-            for (g = 0; g < PE; g = g + 1) begin : g_field
-                assign fields[g*FW+:FW] = {p3[g*FW+ACC_BITS+:MULT_BITS+SHIFT_BITS], accs[g*ACC_BITS+:ACC_BITS]};
-            end
+            assign fields = channels;
             assign phase4 = 0;
             assign last4 = 1'b1;
             always @(posedge ap_clk) begin
@@ -341,8 +340,7 @@ module sf_mvau #(
             integer c;
             always @(posedge ap_clk) begin
                 if (en && v3)
-                    for (c = 0; c < PE; c = c + 1)
-                        held[c] <= {p3[c*FW+ACC_BITS+:MULT_BITS+SHIFT_BITS], accs[c*ACC_BITS+:ACC_BITS]};
+                    for (c = 0; c < PE; c = c + 1) held[c] <= channels[c*FW+:FW];
                 if (en) begin
                     last <= phase == PHASES - 1;
                     phase_held <= phase;
