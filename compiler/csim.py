@@ -140,8 +140,13 @@ def decode_stream(raw, stream):
     values = (lanes << np.arange(stream.bits)).sum(axis=-1)
     if stream.signed:
         values -= (values >> (stream.bits - 1)) << stream.bits
-    if stream.channel_major:
-        values = values.reshape(stream.pixel_words, -1, stream.lanes).transpose(1, 0, 2)
+    if stream.channel_major:  # by pixel group, each group's words by channel group
+        groups = []
+        for first in range(0, stream.pixels, stream.group):
+            size = min(stream.group, stream.pixels - first)
+            block = values[first * stream.pixel_words:(first + size) * stream.pixel_words]
+            groups.append(block.reshape(stream.pixel_words, size, stream.lanes).transpose(1, 0, 2).reshape(-1))
+        values = np.concatenate(groups)
     return values.reshape(-1)
 
 

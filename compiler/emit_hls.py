@@ -56,7 +56,8 @@ class Stream:
     pixels: int  # per frame
     depth: int = fifo.MIN_DEPTH
     producer: Process | None = None
-    channel_major: bool = False  # words by channel group, then pixel (sf_mvau.h mvau_streamed's output)
+    channel_major: bool = False  # words by pixel group, channel group, pixel (sf_mvau.h mvau_streamed's output)
+    group: int = 0  # channel major: pixels per group (the last group the rest)
 
     @property
     def var(self) -> str:
@@ -204,7 +205,7 @@ class _Builder:
             raise UserError(f"layer {name!r} feeds {len(consumers)} layers; the HLS back end duplicates to two at most")
         branches = [self.stream(f"{name}->{c}", s.bits, s.signed, s.lanes, s.channels, s.pixels) for c in consumers]
         for b in branches:
-            b.channel_major = s.channel_major
+            b.channel_major, b.group = s.channel_major, s.group
         self.process(f"{name}:dup", "duplicate", name, [("type", "word_t", s.word), ("int", "WORDS", s.words)],
                      [s], branches, [s.var] + [b.var for b in branches])
         for consumer, branch in zip(consumers, branches):
@@ -325,9 +326,10 @@ class _Builder:
                   ("int", "PACK_SHIFT", spec.pack_shift(x.bits, x.signed, layer.weight_bits, layer.simd)),
                   ("int", "REQUANT_UNITS", spec.requant_units(layer.pe, sf))]
         if layer.weight_storage == "ddr":
-            weights = self.weight_stream(layer, nf * sf)
-            out.channel_major = True
-            self.process(layer.name, "mvau_streamed", layer.name, config + [("type", "w_word", weights.word)],
+            weights = self.weight_stream(layer, nf * sf * layer.weight_passes)
+            out.channel_major, out.group = True, layer.weight_group
+            self.process(layer.name, "mvau_streamed", layer.name,
+                         config + [("int", "GROUP", layer.weight_group), ("type", "w_word", weights.word)],
                          [x, weights], [out], [x.var, weights.var, out.var, bias, mult, shift])
         else:
             if self.with_weights:
@@ -450,7 +452,8 @@ class _Builder:
         self.process(sums.name, "gap", layer.name,
                      [("type", "in_t", x.lane), ("type", "sum_t", sums.lane), ("type", "out_word", sums.word),
                       ("int", "LANES", x.lanes), ("int", "CG", c // x.lanes), ("int", "PIXELS", h * w),
-                      ("int", "ZP", t_in.zero_point), ("int", "CHANNEL_MAJOR", int(x.channel_major))],
+                      ("int", "GROUP", x.group if x.channel_major else h * w), ("int", "ZP", t_in.zero_point),
+                      ("int", "CHANNEL_MAJOR", int(x.channel_major))],
                      [x], [sums], [x.var, sums.var])
         out = sums if layer.requant is None else self.requant(layer.name, layer.name, sums, layer.requant, 0,
                                                               layer.out_type)
@@ -476,14 +479,16 @@ def ddr_weight_layers(net: ir.Network) -> list[ir.Conv]:
 
 
 def ddr_weight_beats(net: ir.Network) -> int:
-    """Beats per frame on the weights port (hw/spec.py WEIGHTS_PORT): every streamed tile, padded to whole beats."""
-    return sum((layer.out_shape[0] // layer.pe) * (layer.fan_in // layer.simd)
+    """Beats per frame on the weights port (hw/spec.py WEIGHTS_PORT): every streamed tile, padded to whole beats,
+    once per pass."""
+    return sum(layer.weight_passes * (layer.out_shape[0] // layer.pe) * (layer.fan_in // layer.simd)
                * spec.weight_tile_beats(layer.pe, layer.simd, layer.weight_bits) for layer in ddr_weight_layers(net))
 
 
 def weight_image(net: ir.Network, arrays: dict[str, np.ndarray]) -> np.ndarray:
     """One frame of the weights port's stream (hw/spec.py WEIGHTS_PORT) as little-endian uint64 beats: what the host
-    keeps in DDR and the weights DMA replays every frame. Empty when every layer keeps its weights on chip."""
+    keeps in DDR and the weights DMA replays every frame: each streamed layer's tiles once per pass (ir.Conv
+    weight_passes). Empty when every layer keeps its weights on chip."""
     images = []
     for layer in ddr_weight_layers(net):
         tiles = weight_tiles(arrays[f"{layer.name}.weight"], layer.simd, layer.pe)
@@ -493,7 +498,7 @@ def weight_image(net: ir.Network, arrays: dict[str, np.ndarray]) -> np.ndarray:
         bits = bits[..., :layer.weight_bits].reshape(len(tiles), -1)
         beats = spec.weight_tile_beats(layer.pe, layer.simd, layer.weight_bits)
         bits = np.pad(bits, [(0, 0), (0, beats * spec.AXI_STREAM_BITS - bits.shape[1])])
-        images.append(np.packbits(bits, axis=1, bitorder="little").view("<u8").reshape(-1))
+        images += [np.packbits(bits, axis=1, bitorder="little").view("<u8").reshape(-1)] * layer.weight_passes
     return np.concatenate(images) if images else np.zeros(0, "<u8")
 
 

@@ -159,7 +159,7 @@ def kernel_params(net: ir.Network, p) -> dict[str, int]:
                   "WEIGHT_STORAGE": spec.WEIGHT_STORAGES.index(layer.weight_storage)}
         if k == "mvau_streamed":
             weights = p.inputs[1]
-            params.update(PIXELS=cfg["PIXELS"], W_WORD_BITS=weights.lanes * weights.bits)
+            params.update(PIXELS=cfg["PIXELS"], GROUP=cfg["GROUP"], W_WORD_BITS=weights.lanes * weights.bits)
         return params
     if k == "maxpool":
         return {**pick("LANES K CG"), "BITS": x.bits, "SIGNED": x.signed}
@@ -171,7 +171,7 @@ def kernel_params(net: ir.Network, p) -> dict[str, int]:
         return {**pick("LANES CG ZP_IN MULT_BITS SHIFT_BITS PRODUCT_BITS ZP LO HI"), "IN_BITS": x.bits,
                 "IN_SIGNED": x.signed, "OUT_BITS": y.bits}
     if k == "gap":
-        return {**pick("LANES CG PIXELS ZP CHANNEL_MAJOR"), "IN_BITS": x.bits, "IN_SIGNED": x.signed,
+        return {**pick("LANES CG PIXELS GROUP ZP CHANNEL_MAJOR"), "IN_BITS": x.bits, "IN_SIGNED": x.signed,
                 "SUM_BITS": y.bits}
     if k == "duplicate":
         return {"WIDTH": x.lanes * x.bits}

@@ -47,6 +47,7 @@ class LayerRow:
     pe: int | None = None
     mac: str | None = None
     weight_storage: str | None = None
+    ddr_rows: int | None = None  # weights from DDR: output rows per pass over them (ir.Conv)
     weight_kbit: float | None = None
 
 
@@ -139,6 +140,8 @@ def estimate(net: ir.Network, arrays, board: Board, clock_mhz: float) -> Estimat
         if isinstance(layer, ir.Conv):
             row.macs = layer.macs
             row.simd, row.pe, row.mac, row.weight_storage = layer.simd, layer.pe, layer.mac, layer.weight_storage
+            if layer.weight_storage == "ddr":
+                row.ddr_rows = layer.weight_group // layer.out_shape[2]
             row.weight_kbit = round(layer.out_shape[0] * layer.fan_in * layer.weight_bits / 1000, 1)
         rows.append(row)
     total = _sum([r.resources for r in rows])

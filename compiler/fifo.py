@@ -32,10 +32,11 @@ of an output row. Without it the window stalls on its output, stops reading, and
 measured on SqueezeNet 1.1 224x224 (ZCU104 plan), the pipeline ran 19% over its slowest kernel. A separable pool
 (sf_pool.h) emits its rows the same way, so its output holds the same.
 
-Weights from DDR. An MVAU streaming its weights (sf_mvau.h mvau_streamed) reads a whole frame during its first
-neuron fold and nothing during the others, so its input stream holds a frame (and a pixel): the producer writes the
-next frame meanwhile, which makes the pair of frame buffers a ping-pong. Its weight stream holds a neuron fold's
-tiles, read during the fold's first pixel, so that the next fold's arrive while this one computes.
+Weights from DDR. An MVAU streaming its weights (sf_mvau.h mvau_streamed) reads a pixel group (GROUP pixels, a
+few rows, or the frame) during its first neuron fold and nothing during the others, so its input stream holds a
+group (and a pixel): the producer writes the next group meanwhile, which makes the pair of group buffers a
+ping-pong. Its weight stream holds a neuron fold's tiles, read during the fold's first pixel, so that the next
+fold's arrive while this one computes.
 """
 from __future__ import annotations
 
@@ -99,14 +100,14 @@ def size(graph) -> None:
     for p in graph.processes:
         if p.kernel == "mvau_streamed":
             x, weights = p.inputs
-            x.depth = max(x.depth, streamed_input_depth(x.words, x.pixel_words))
+            x.depth = max(x.depth, streamed_input_depth(p.ints["GROUP"] * x.pixel_words, x.pixel_words))
             weights.depth = max(weights.depth, streamed_weights_depth(p.ints["SF"]))
     _deadlock_depths(graph)
 
 
-def streamed_input_depth(frame_words: int, pixel_words: int) -> int:
-    """The input stream of an MVAU that streams its weights: a frame and a pixel (Weights from DDR)."""
-    return MIN_DEPTH + frame_words + pixel_words
+def streamed_input_depth(group_words: int, pixel_words: int) -> int:
+    """The input stream of an MVAU that streams its weights: a pixel group and a pixel (Weights from DDR)."""
+    return MIN_DEPTH + group_words + pixel_words
 
 
 def streamed_weights_depth(sf: int) -> int:

@@ -95,6 +95,9 @@ class Conv(Layer):
     pe: int = 1  # output channels produced in parallel
     weight_storage: str = "bram"  # where the weights live on chip: hw/spec.py WEIGHT_STORAGES (HLS BIND_STORAGE)
     mac: str = "dsp"  # how the SIMD x PE multiplications map: hw/spec.py MAC_IMPLS
+    # weights from DDR: output rows computed per pass over the weights (0: all, one pass a frame); fewer rows buffer
+    # less input and read the weights more often
+    ddr_rows: int = 0
 
     kind = "conv"
 
@@ -107,6 +110,18 @@ class Conv(Layer):
         """Multiply-accumulates per frame."""
         c, h, w = self.out_shape
         return c * h * w * self.fan_in
+
+    @property
+    def weight_group(self) -> int:
+        """Output pixels per pass over streamed weights (the last pass takes the rest)."""
+        _, h, w = self.out_shape
+        return min(self.ddr_rows or h, h) * w
+
+    @property
+    def weight_passes(self) -> int:
+        """Passes over streamed weights per frame."""
+        _, h, w = self.out_shape
+        return -(-h * w // self.weight_group)
 
 
 @dataclass

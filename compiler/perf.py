@@ -103,8 +103,9 @@ def tail_cycles(kernel: str, c: dict) -> int:
         return last_rows * last_cols * c["KH"] * c["KW"] * c["CG"]
     if kernel == "mvau":
         return c["NF"] * c["SF"] + mvau_fill(c)
-    if kernel == "mvau_streamed":  # the frame is read during the first neuron fold; the other folds replay it
-        return (c["NF"] - 1) * c["PIXELS"] * c["SF"] + c["SF"] + mvau_fill(c)
+    if kernel == "mvau_streamed":  # the last pixel group is read during its first neuron fold; the others replay it
+        last_group = c["PIXELS"] - (-(-c["PIXELS"] // c["GROUP"]) - 1) * c["GROUP"]
+        return (c["NF"] - 1) * last_group * c["SF"] + c["SF"] + mvau_fill(c)
     if kernel == "maxpool":
         return c["K"] * c["CG"]
     if kernel == "gap":

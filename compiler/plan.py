@@ -2,8 +2,9 @@
 
 The pipeline is balanced: every process works on its own part of the frame at once, so the slowest one sets the
 frame interval (perf.py). Every convolution has options: SIMD a divisor of its input channels, PE of its output
-channels, MACs in DSPs, packed two to a DSP or in LUTs, weights in block RAM or in LUT ROM; each option has its
-cycles (counting the kernels that inherit its PE: its output's duplicator, pooling window and max, global pool and
+channels, MACs in DSPs, packed two to a DSP or in LUTs, weights in block RAM or in LUT ROM, or (a layer feeding a
+global pool) streamed from DDR, a few output rows per pass over them: fewer rows buffer less of the input, and
+read the weights more often through the weights port (a beat a cycle); each option has its cycles (counting the kernels that inherit its PE: its output's duplicator, pooling window and max, global pool and
 concat) and its resources (its MVAU and input window, kernel_costs.py); options another one beats everywhere go.
 
 For a candidate interval T, `fit` picks one option per layer among those within T so that every resource stays
@@ -21,7 +22,7 @@ interval a round tried and the one that fit, each probe judged by the whole esti
 PROBE_REFITS times, with the outside costs of its own plan when it comes out over.
 
 A user config pins any layer ({"layers": {"fire2_expand3x3": {"simd": 16, "pe": 8, "mac": "dsp_packed",
-"weight_storage": "lutram"}}}); the planner fills in the rest and rejects impossible pins with one clear line.
+"weight_storage": "lutram"}, "conv10": {"weight_storage": "ddr", "ddr_rows": 2}}}); the planner fills in the rest and rejects impossible pins with one clear line.
 """
 from __future__ import annotations
 
@@ -46,7 +47,7 @@ PROBE_REFITS = 3  # a probe plans again with the outside costs its own plan has 
 SETTLE_ROUNDS = 2  # rounds that only update the outside costs before the budget backs off
 BACKOFF = 0.005  # of the device, beyond the overshoot, per round that came out over
 PLAN_ROUNDS = 16
-_PIN_KEYS = {"simd", "pe", "mac", "weight_storage"}
+_PIN_KEYS = {"simd", "pe", "mac", "weight_storage", "ddr_rows"}
 
 
 def divisors(n: int) -> list[int]:
@@ -84,8 +85,14 @@ class Option:
     pe: int
     mac: str
     weight_storage: str
+    ddr_rows: int  # weights from DDR: output rows per pass over them (ir.Conv), 0 on chip
     cycles: int
     cost: np.ndarray  # RESOURCES
+
+
+def _pass_rows(rows: int) -> list[int]:
+    """The output rows per pass over streamed weights worth trying: the fewest for each number of passes."""
+    return sorted({-(-rows // passes) for passes in range(1, rows + 1)}, reverse=True)
 
 
 def _conv_kernels(net: ir.Network, layer: ir.Conv, simd: int, pe: int) -> list[tuple[str, dict]]:
@@ -148,7 +155,7 @@ class Planner:
         wide = (spec.MAX_WORD_BITS // x.bits, spec.MAX_WORD_BITS // layer.out_type.bits)
         for simd in [pin["simd"]] if "simd" in pin else [d for d in divisors(c) if d <= wide[0]]:
             for pe in [pin["pe"]] if "pe" in pin else [d for d in divisors(o) if d <= wide[1]]:
-                sf, nf, pixels = layer.fan_in // simd, o // pe, layer.out_shape[1] * layer.out_shape[2]
+                sf, nf, (ho, wo) = layer.fan_in // simd, o // pe, layer.out_shape[1:]
                 kernels = _conv_kernels(self.net, layer, simd, pe)
                 cycles = max(perf.kernel_cycles(k, cfg) for k, cfg in kernels)
                 kind, window = kernels[0]
@@ -158,19 +165,25 @@ class Planner:
                                                                                  simd, self.board.dsp_type)):
                         continue
                     for storage in [pin["weight_storage"]] if "weight_storage" in pin else storages:
-                        cost = kernel_costs.mvau_cost(simd, pe, sf, nf, x.bits, layer.weight_bits, layer.acc_bits,
-                                                      mac, storage, pixels=pixels)
-                        if window_cost is not None:
-                            cost = cost + window_cost
-                        option_cycles = cycles
-                        if storage == "ddr":  # its input FIFO holds a frame, its weight FIFO a fold's tiles
-                            beats = spec.weight_tile_beats(pe, simd, layer.weight_bits)
-                            cost = (cost + kernel_costs.fifo_cost(simd * x.bits, fifo.streamed_input_depth(
-                                        pixels * sf, sf))
+                        if storage != "ddr":
+                            cost = kernel_costs.mvau_cost(simd, pe, sf, nf, x.bits, layer.weight_bits,
+                                                          layer.acc_bits, mac, storage)
+                            cost = cost if window_cost is None else cost + window_cost
+                            options.append(Option(simd, pe, mac, storage, 0, cycles, cost_vector(cost)))
+                            continue
+                        beats = spec.weight_tile_beats(pe, simd, layer.weight_bits)
+                        for rows in [pin["ddr_rows"]] if "ddr_rows" in pin else _pass_rows(ho):
+                            # its input FIFO holds a pixel group, its weight FIFO a fold's tiles
+                            group, passes = rows * wo, -(-ho // rows)
+                            cost = (kernel_costs.mvau_cost(simd, pe, sf, nf, x.bits, layer.weight_bits,
+                                                           layer.acc_bits, mac, storage, group=group)
+                                    + kernel_costs.fifo_cost(simd * x.bits, fifo.streamed_input_depth(group * sf, sf))
                                     + kernel_costs.fifo_cost(beats * spec.AXI_STREAM_BITS,
                                                              fifo.streamed_weights_depth(sf)))
-                            option_cycles = max(cycles, nf * sf * beats)  # the weights port: a beat a cycle
-                        options.append(Option(simd, pe, mac, storage, option_cycles, cost_vector(cost)))
+                            cost = cost if window_cost is None else cost + window_cost
+                            option_cycles = max(cycles, passes * nf * sf * beats)  # the weights port: a beat a cycle
+                            options.append(Option(simd, pe, mac, storage, 0 if rows == ho else rows, option_cycles,
+                                                  cost_vector(cost)))
         if not options:
             raise UserError(f"config pins for {layer.name!r} leave no possible implementation",
                             why=f"mac 'dsp_packed' needs an even PE and a SIMD small enough for the "
@@ -268,6 +281,7 @@ class Planner:
         for layer in self.convs:
             opt = chosen[layer.name]
             layer.simd, layer.pe, layer.mac, layer.weight_storage = opt.simd, opt.pe, opt.mac, opt.weight_storage
+            layer.ddr_rows = opt.ddr_rows
 
 
 def plan(net: ir.Network, arrays, board: Board, clock_mhz: float, max_util: float | None = None,
@@ -416,4 +430,11 @@ def _pins(net: ir.Network, board: Board, config: dict | None) -> dict[str, dict]
             raise UserError(f"config: {name} weight_storage='ddr'",
                             why="only a layer that feeds a global pool alone can stream its weights (it computes "
                                 "channel group by channel group, for every pixel)")
+        if "ddr_rows" in pins:
+            rows, height = pins["ddr_rows"], layer.out_shape[1]
+            if storage != "ddr":
+                raise UserError(f"config: {name} ddr_rows={rows!r}", why="only with weight_storage='ddr'")
+            if not isinstance(rows, int) or isinstance(rows, bool) or not 1 <= rows <= height:
+                raise UserError(f"config: {name} ddr_rows={rows!r}",
+                                why=f"output rows per pass over the weights: 1 to its {height} rows")
     return config.get("layers", {})

@@ -2,8 +2,8 @@
 the terminal. All three are views of estimate.Estimate; the same build gives byte-identical files.
 
 report.json keys scripts rely on: fps, latency_ms, interval_cycles, clock_mhz, utilization (per resource, 0..1),
-layers (list: name, kind, macs, simd, pe, mac, weight_storage, weight_kbit, cycles, share, resources, processes),
-ddr_weights (bytes_per_frame and mb_per_s at the estimated fps: what the weights DMA reads from DDR, 0 without).
+layers (list: name, kind, macs, simd, pe, mac, weight_storage, ddr_rows, weight_kbit, cycles, share, resources,
+processes), ddr_weights (bytes_per_frame and mb_per_s at the estimated fps: what the weights DMA reads from DDR, 0 without).
 `squeezeflow bitstream` later adds a `vivado` key with the implemented design's utilisation and timing.
 """
 from __future__ import annotations
@@ -101,7 +101,7 @@ def print_table(est: Estimate, file=None) -> None:
     for r in est.layers:
         conv = r.simd is not None
         table.add_row(r.name, f"{r.macs / 1e6:.1f}" if conv else "", str(r.simd) if conv else "",
-                      str(r.pe) if conv else "", r.mac or "", r.weight_storage or "", f"{r.cycles:,}",
+                      str(r.pe) if conv else "", r.mac or "", _weights(r), f"{r.cycles:,}",
                       f"{100 * r.share:.0f}%", f"{device_counts(r.resources)['lut']:,.0f}",
                       f"{r.resources['ff']:,.0f}", f"{r.resources['dsp']:g}", f"{r.resources['bram36']:g}",
                       style="bold red" if r.name == est.bottleneck else None)
@@ -121,3 +121,10 @@ def print_table(est: Estimate, file=None) -> None:
     if est.ddr_weight_bytes:
         console.print(f"  weights from DDR: {est.ddr_weight_bytes / 1024:,.0f} KiB per frame, "
                       f"{est.ddr_weight_bytes * est.fps / 1e6:,.1f} MB/s", highlight=False)
+
+
+def _weights(row) -> str:
+    """Where a layer's weights live; from DDR, with the output rows per pass over them."""
+    if row.ddr_rows:
+        return f"{row.weight_storage}, {row.ddr_rows} rows/pass"
+    return row.weight_storage or ""

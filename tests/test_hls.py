@@ -221,13 +221,17 @@ FOLDED = {"conv1": (3, 5), "fire2_squeeze": (2, 3), "fire2_expand1x1": (3, 2), "
           "conv10": (5, 5)}
 
 
-@pytest.mark.parametrize("simd_pe, ddr", [(FOLDED, False), ({}, False), (FOLDED, True), ({}, True)],
-                         ids=["folded", "one-lane", "folded-ddr", "one-lane-ddr"])
-def test_kernels_on_odd_shapes_match_golden_layer_by_layer(simd_pe, ddr, tmp_path):
-    """`ddr`: the classifier streams its weights (sf::mvau_streamed, channel-major into the global pool)."""
+@pytest.mark.parametrize("simd_pe, ddr_rows", [(FOLDED, None), ({}, None), ({**FOLDED, "conv10": (5, 1)}, 3), ({}, 0)],
+                         ids=["folded", "one-lane", "folded-ddr-rows", "one-lane-ddr"])
+def test_kernels_on_odd_shapes_match_golden_layer_by_layer(simd_pe, ddr_rows, tmp_path):
+    """`ddr_rows`: the classifier streams its weights (sf::mvau_streamed, channel-major into the global pool), that
+    many output rows per pass over them (0: the whole frame; 3 of 4 leaves a short last pass, and PE 1 five neuron
+    folds to replay the group for)."""
     net, arrays = _tiny_net(simd_pe)
-    if ddr:
-        net.layer("conv10").weight_storage = "ddr"
+    if ddr_rows is not None:
+        conv10 = net.layer("conv10")
+        conv10.weight_storage, conv10.ddr_rows = "ddr", ddr_rows
+        assert ddr_rows == 0 or conv10.out_shape[1] % ddr_rows
     write_build(tmp_path / "tiny", net, arrays)
     t = net.input_type
     q = np.random.default_rng(3).integers(t.lo, t.hi + 1, size=[4, *net.input_shape])

@@ -119,15 +119,15 @@ def _add(rng, i):
 
 def _gap(rng, i):
     # 0, 1: pixel-major input, unsigned and signed; 2: channel-major (a streamed-weight sf_mvau's output), at least
-    # two channel groups and pixels
+    # two channel groups, in groups of all rows but one (the last group short: one row)
     lanes, in_signed, channel_major = int(rng.choice([1, 2])), bool(i), i == 2
     low = 2 if channel_major else 1
-    channels, h, w = lanes * int(rng.integers(low, 5)), int(rng.integers(low, 5)), int(rng.integers(1, 5))
+    channels, h, w = lanes * int(rng.integers(low, 5)), int(rng.integers(2 * low - 1, 5)), int(rng.integers(1, 5))
     zp = int(rng.integers(-10, 10)) if in_signed else int(rng.integers(0, 30))
     params = dict(LANES=lanes, IN_BITS=8, IN_SIGNED=int(in_signed), SUM_BITS=(h * w * 300).bit_length() + 1,
                   CG=channels // lanes, PIXELS=h * w, ZP=zp)
     if channel_major:
-        params["CHANNEL_MAJOR"] = 1
+        params.update(CHANNEL_MAJOR=1, GROUP=w * (h - 1))
     return {"params": params}, {"x": _uniform(rng, 8, in_signed, (FRAMES, channels, h, w))}, {}
 
 
@@ -242,7 +242,9 @@ def _mvau(rng, i):
     case = {"params": params, "stride": [1, 1], "pad": pad, "out_hw": [h, w], "pad_value": pad_value}
     images = {"WEIGHT_FILE": weights, "PARAM_FILE": param_image}
     if storage == "ddr":  # WEIGHT_FILE's tiles are the weight stream's words (hex, wider than numpy's integers)
-        params.update(PIXELS=h * w, W_WORD_BITS=spec.AXI_STREAM_BITS * spec.weight_tile_beats(pe, simd, wbits))
+        # pixel groups of one or more rows, the last group short when they do not divide the rows
+        params.update(PIXELS=h * w, GROUP=w * int(rng.integers(1, h)),
+                      W_WORD_BITS=spec.AXI_STREAM_BITS * spec.weight_tile_beats(pe, simd, wbits))
         case["weight_words"] = weights.split()
         del images["WEIGHT_FILE"]
     return case, {"x": x, "weight": weight, "bias": bias, **tables}, images

@@ -43,10 +43,12 @@ def test_small_network_is_bit_exact_back_to_back(small, tmp_path, capsys):
 
 
 def test_classifier_weights_from_ddr_are_bit_exact_and_keep_the_interval(tmp_path, capsys):
-    """conv10 pinned to stream its weights (sf_mvau WEIGHT_STORAGE "ddr"): the harness replays BUILD/ddr_weights.bin
-    into the weights port every frame; the output is the golden model's and the frame interval the planner's."""
+    """conv10 pinned to stream its weights (sf_mvau WEIGHT_STORAGE "ddr"), two of its three output rows per pass over
+    them (a short last pass): the harness replays BUILD/ddr_weights.bin into the weights port every frame; the output
+    is the golden model's and the frame interval the planner's."""
     net, arrays = compile_model(factory.brevitas_model("squeezenet1_1"),
-                                config={"layers": {"conv10": {"weight_storage": "ddr"}}})
+                                config={"layers": {"conv10": {"weight_storage": "ddr", "ddr_rows": 2}}})
+    assert net.layer("conv10").out_shape[1:] == [3, 3] and net.layer("conv10").weight_passes == 2
     build = write_build(tmp_path / "ddr", net, arrays, backend="rtl")
     assert "weights_tready" in (build / "rtl" / "top.v").read_text()
     images = tmp_path / "images"

@@ -2,9 +2,10 @@
 //
 // Stream contract, per frame:
 //   in : PIXELS * CG words of LANES lanes of in_t: each pixel's channels as CG consecutive words, or with
-//        CHANNEL_MAJOR each channel group's words of all pixels consecutively (from sf::mvau_streamed).
+//        CHANNEL_MAJOR by pixel group (GROUP consecutive pixels, the last group the rest), each channel group's
+//        words of the group's pixels consecutively (from sf::mvau_streamed).
 //   out: CG words of LANES lanes of sum_t: per channel, the sum over all pixels of (x - ZP) (compiler/ir.py).
-// L: in_t, sum_t, out_word, LANES, CG, PIXELS, ZP, CHANNEL_MAJOR.
+// L: in_t, sum_t, out_word, LANES, CG, PIXELS, GROUP (CHANNEL_MAJOR only), ZP, CHANNEL_MAJOR.
 #ifndef SF_GAP_H
 #define SF_GAP_H
 
@@ -17,22 +18,28 @@ void gap(IN& in, OUT& out) {
     typedef typename num<typename L::sum_t>::type sum_t;
     sum_t sums[L::CG][L::LANES];
 #pragma HLS ARRAY_PARTITION variable=sums complete dim=2
-    int cg = 0, pixel = 0;
+    int cg = 0, pixel = 0, first = 0;  // channel major: pixel within the group that starts at pixel `first`
     for (int i = 0; i < L::PIXELS * L::CG; i++) {
 #pragma HLS PIPELINE II=1
         typename num<typename L::in_t>::type x[L::LANES];
         unpack<typename L::in_t>(in.read(), x);
         for (int l = 0; l < L::LANES; l++) {
 #pragma HLS UNROLL
-            const sum_t before = pixel == 0 ? sum_t(0) : sums[cg][l];
+            const sum_t before = first == 0 && pixel == 0 ? sum_t(0) : sums[cg][l];
             sums[cg][l] = before + x[l] - L::ZP;
         }
-        // the inner counter wraps into the outer one
-        int& inner = L::CHANNEL_MAJOR ? pixel : cg;
-        int& outer = L::CHANNEL_MAJOR ? cg : pixel;
-        if (++inner == (L::CHANNEL_MAJOR ? L::PIXELS : L::CG)) {
-            inner = 0;
-            outer++;
+        if (L::CHANNEL_MAJOR) {  // pixel, then channel group, then group
+            const int size = L::PIXELS - first < L::GROUP ? L::PIXELS - first : L::GROUP;
+            if (++pixel == size) {
+                pixel = 0;
+                if (++cg == L::CG) {
+                    cg = 0;
+                    first += L::GROUP;
+                }
+            }
+        } else if (++cg == L::CG) {  // channel group, then pixel
+            cg = 0;
+            pixel++;
         }
     }
     for (int g = 0; g < L::CG; g++) {

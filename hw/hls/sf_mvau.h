@@ -5,8 +5,9 @@
 //        (ky, kx, c) order, as from sf::window, or a pixel's C channels for a 1x1 convolution), SIMD per word.
 //   out: PIXELS * NF words of PE lanes of out_t, PE output channels per word, lowest first, in one of two orders:
 //        mvau (weights on chip): pixel-major, each pixel's O = NF*PE channels as NF consecutive words;
-//        mvau_streamed (weights from DDR): channel-group-major, for each neuron fold nf its word of every pixel
-//        (the order sf::gap's CHANNEL_MAJOR reads).
+//        mvau_streamed (weights from DDR): by pixel group (GROUP consecutive pixels, the last group the rest),
+//        channel-group-major within each, for each neuron fold nf its word of every pixel of the group (the order
+//        sf::gap's CHANNEL_MAJOR reads).
 // Folding: each cycle multiplies one input word by PE x SIMD weights (one tile); a pixel takes NF * SF cycles.
 // Arithmetic (compiler/ir.py): acc = bias + sum(weight * x) in acc_t, then
 // y = clamp(round_half_even(acc * mult / 2**shift) + ZP, LO, HI) per output channel; ReLU is the clamp.
@@ -20,7 +21,7 @@
 // 2 "lut", multipliers in the fabric. The arithmetic is the same integers in every mode.
 // Requantizers: L::REQUANT_UNITS of them (hw/spec.py requant_units: ceil(PE / SF)) serve the PE channels, each one
 // channel per iteration (struct requantizers), as sf_mvau.v's do.
-// L: in_t, in_word, out_t, out_word, w_t, acc_t, SIMD, PE, SF, NF, PIXELS, BANKS, BANK_LANES, BANK_BITS,
+// L: in_t, in_word, out_t, out_word, w_t, acc_t, SIMD, PE, SF, NF, PIXELS, GROUP, BANKS, BANK_LANES, BANK_BITS,
 //    ACC_BITS, MULT_BITS, SHIFT_BITS, PRODUCT_BITS, ZP, LO, HI, MAC, PACK_SHIFT, REQUANT_UNITS, NAME (the layer, for
 //    csim's width check).
 #ifndef SF_MVAU_H
@@ -228,11 +229,12 @@ void mvau(IN& in, OUT& out, const WEIGHTS& weights, const rom_int<L::ACC_BITS> b
     mvau_drain<L>(rq, out, mult, shift);
 }
 
-// Weights streamed from DDR (WEIGHT_STORAGE "ddr"): neuron fold by neuron fold, so each weight is read once per
-// frame. The frame's input vectors are read during the first neuron fold and replayed from a frame buffer for the
-// others (the input FIFO holds the next frame meanwhile: compiler/fifo.py); a fold's SF weight tiles are read
-// during its first pixel and replayed for the others. The output is channel-group-major (OUTPUT_ORDER above).
-//   weights_in: NF * SF words of w_word per frame, tile nf * SF + sf; weight (pe, s) of the tile in bits
+// Weights streamed from DDR (WEIGHT_STORAGE "ddr"): pixel group by pixel group (GROUP output pixels, a few rows:
+// compiler/plan.py), and within a group neuron fold by neuron fold, so each weight is read once per group. The
+// group's input vectors are read during the first neuron fold and replayed from a group buffer for the others (the
+// input FIFO holds the next group meanwhile: compiler/fifo.py); a fold's SF weight tiles are read during its first
+// pixel and replayed for the others. The output goes by group, then channel group (the stream contract above).
+//   weights_in: per group, NF * SF words of w_word, tile nf * SF + sf; weight (pe, s) of the tile in bits
 //               [(pe * SIMD + s) * WEIGHT_BITS, ...), two's complement (hw/spec.py weight stream).
 // L (besides the above): w_word.
 template <class L, class IN, class WIN, class OUT>
@@ -242,7 +244,7 @@ void mvau_streamed(IN& in, WIN& weights_in, OUT& out, const rom_int<L::ACC_BITS>
 #pragma HLS ARRAY_PARTITION variable=bias complete dim=1
 #pragma HLS ARRAY_PARTITION variable=mult complete dim=1
 #pragma HLS ARRAY_PARTITION variable=shift complete dim=1
-    typename L::in_word frame[L::PIXELS * L::SF];
+    typename L::in_word group[L::GROUP * L::SF];
     rom_uint<L::BANK_BITS> tiles[L::PE][L::BANKS][L::SF];  // the neuron fold's weights, [pe][bank][sf]
 #pragma HLS ARRAY_PARTITION variable=tiles complete dim=1
 #pragma HLS ARRAY_PARTITION variable=tiles complete dim=2
@@ -252,11 +254,12 @@ void mvau_streamed(IN& in, WIN& weights_in, OUT& out, const rom_int<L::ACC_BITS>
 #pragma HLS ARRAY_PARTITION variable=rq.held complete
 #pragma HLS ARRAY_PARTITION variable=rq.ys complete
     const int WEIGHT_BITS = L::w_t::width;
-    int sf = 0, pixel = 0, nf = 0, at = 0;  // at = pixel * SF + sf
+    // pixel: within the group that starts at pixel `first`; at = pixel * SF + sf
+    int sf = 0, pixel = 0, nf = 0, first = 0, at = 0;
     for (int i = 0; i < L::NF * L::PIXELS * L::SF; i++) {
 #pragma HLS PIPELINE II=1
-        const typename L::in_word x = nf == 0 ? in.read() : frame[at];
-        if (nf == 0) frame[at] = x;
+        const typename L::in_word x = nf == 0 ? in.read() : group[at];
+        if (nf == 0) group[at] = x;
         if (pixel == 0) {
             const typename L::w_word w = weights_in.read();
             for (int pe = 0; pe < L::PE; pe++) {
@@ -269,12 +272,17 @@ void mvau_streamed(IN& in, WIN& weights_in, OUT& out, const rom_int<L::ACC_BITS>
             }
         }
         mvau_tile<L>(x, tiles, sf, nf, sf, acc, rq, out, bias, mult, shift);
-        at = at == L::PIXELS * L::SF - 1 ? 0 : at + 1;
+        at++;
         if (++sf == L::SF) {
             sf = 0;
-            if (++pixel == L::PIXELS) {
+            const int size = L::PIXELS - first < L::GROUP ? L::PIXELS - first : L::GROUP;
+            if (++pixel == size) {
                 pixel = 0;
-                nf++;
+                at = 0;
+                if (++nf == L::NF) {
+                    nf = 0;
+                    first += L::GROUP;
+                }
             }
         }
     }

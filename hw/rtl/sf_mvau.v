@@ -8,17 +8,18 @@
 //        convolution), SIMD per word.
 //   out: PIXELS * NF words of PE lanes of OUT_BITS bits, PE output channels per word, lowest first, in one of two
 //        orders: weights on chip, pixel-major (each pixel's O = NF*PE channels as NF consecutive words); weights
-//        streamed, channel-group-major (for each neuron fold nf its word of every pixel, what sf_gap's
-//        CHANNEL_MAJOR reads).
-//   w  : weights streamed only: NF * SF words of W_WORD_BITS bits, word nf * SF + sf = tile nf * SF + sf in
-//        WEIGHT_FILE's layout below, zero-padded above PE*SIMD*W_BITS (hw/spec.py weight stream). Otherwise unused,
-//        w_tready low, so a ROM layer's instance may leave the port unconnected.
+//        streamed, by pixel group (GROUP consecutive pixels, the last group the rest), channel-group-major within
+//        each (for each neuron fold nf its word of every pixel of the group, what sf_gap's CHANNEL_MAJOR reads).
+//   w  : weights streamed only: per pixel group, NF * SF words of W_WORD_BITS bits, word nf * SF + sf = tile
+//        nf * SF + sf in WEIGHT_FILE's layout below, zero-padded above PE*SIMD*W_BITS (hw/spec.py weight stream).
+//        Otherwise unused, w_tready low, so a ROM layer's instance may leave the port unconnected.
 // Folding: each cycle multiplies one input word by PE x SIMD weights (one tile). Weights on chip: pixel by pixel, a
 // pixel taking NF * SF cycles, its input words read during the first neuron fold (nf = 0) and replayed from an
-// SF-word buffer for the others. Weights streamed: neuron fold by neuron fold (nf, then pixel, then sf), so each
-// weight is read once per frame: the frame's input words are read during nf = 0 and replayed from a PIXELS*SF-word
-// frame buffer for the others (the input FIFO holds the next frame meanwhile), a fold's SF tiles are read during
-// its first pixel and replayed from an SF-word tile buffer for the others. Either way NF * PIXELS * SF cycles.
+// SF-word buffer for the others. Weights streamed: pixel group by pixel group, and within a group neuron fold by
+// neuron fold (group, then nf, then pixel, then sf), so each weight is read once per group: the group's input
+// words are read during nf = 0 and replayed from a GROUP*SF-word group buffer for the others (the input FIFO holds
+// the next group meanwhile), a fold's SF tiles are read during its first pixel and replayed from an SF-word tile
+// buffer for the others. Either way NF * PIXELS * SF cycles.
 // Arithmetic (compiler/ir.py): acc = bias + sum(weight * x) in ACC_BITS, then
 // y = clamp(round_half_even(acc * mult / 2**shift) + ZP, LO, HI) per output channel; ReLU is the clamp.
 // Memories ($readmemh, written by compiler/emit_rtl.py):
@@ -44,8 +45,8 @@
 // shift-and-add in logic, no multiplier cell. WEIGHT_STORAGE is an index into hw/spec.py WEIGHT_STORAGES: 0 block
 // RAM, 1 distributed RAM (the weight ROM's ram_style), 2 streamed. Not UltraRAM: it has no initial contents in a
 // bitstream, so weights there would need a loader.
-// Parameters only the streamed weights use: PIXELS (output pixels per frame, the frame buffer's depth / SF) and
-// W_WORD_BITS (the w stream's word, at least PE*SIMD*W_BITS).
+// Parameters only the streamed weights use: PIXELS (output pixels per frame), GROUP (output pixels per pass over the
+// weights, the group buffer's depth / SF) and W_WORD_BITS (the w stream's word, at least PE*SIMD*W_BITS).
 module sf_mvau #(
     parameter integer SIMD = 1,
     parameter integer PE = 1,
@@ -66,6 +67,7 @@ module sf_mvau #(
     parameter integer PACK_SHIFT = 0,
     parameter integer WEIGHT_STORAGE = 0,
     parameter integer PIXELS = 1,
+    parameter integer GROUP = PIXELS,
     parameter integer W_WORD_BITS = 64,
     parameter integer REQUANT_UNITS = PE,
     parameter WEIGHT_FILE = "weights.hex",
@@ -88,12 +90,15 @@ module sf_mvau #(
     localparam integer FW = ACC_BITS + MULT_BITS + SHIFT_BITS;  // one output channel's parameters
     localparam integer STREAMED = WEIGHT_STORAGE == 2;
     localparam integer TILES = NF * SF;
-    localparam integer FRAME = PIXELS * SF;  // input words per frame
+    localparam integer BUFFER = GROUP * SF;  // input words per pixel group
+    localparam integer GROUPS = (PIXELS + GROUP - 1) / GROUP;
+    localparam integer LAST = PIXELS - (GROUPS - 1) * GROUP;  // pixels in the last group
     localparam integer TW = TILES > 1 ? $clog2(TILES) : 1;
     localparam integer SW = SF > 1 ? $clog2(SF) : 1;
     localparam integer NW = NF > 1 ? $clog2(NF) : 1;
-    localparam integer PW = PIXELS > 1 ? $clog2(PIXELS) : 1;
-    localparam integer AW = FRAME > 1 ? $clog2(FRAME) : 1;
+    localparam integer PW = GROUP > 1 ? $clog2(GROUP) : 1;
+    localparam integer GW = GROUPS > 1 ? $clog2(GROUPS) : 1;
+    localparam integer AW = BUFFER > 1 ? $clog2(BUFFER) : 1;
     localparam integer TREE = SIMD > 1 ? $clog2(SIMD) : 0;  // the dot products' adder-tree register stages
     localparam integer UNITS = REQUANT_UNITS < PE ? REQUANT_UNITS : PE;
     localparam integer PHASES = (PE + UNITS - 1) / UNITS;  // channels per requantizer, one per cycle
@@ -105,8 +110,10 @@ module sf_mvau #(
     reg [SW-1:0] sf;
     reg [NW-1:0] nf;
     reg [TW-1:0] t;  // nf * SF + sf, weights on chip
-    reg [PW-1:0] pixel;  // streamed only, as is at = pixel * SF + sf
+    reg [PW-1:0] pixel;  // streamed only, within the group, as are at = pixel * SF + sf and the group
     reg [AW-1:0] at;
+    reg [GW-1:0] group;
+    wire [PW-1:0] last_pixel = group == GROUPS - 1 ? LAST - 1 : GROUP - 1;
     wire need_w = STREAMED && pixel == 0;
     wire in_ok = nf != 0 || in_tvalid, w_ok = !need_w || w_tvalid;
     assign in_tready = en && nf == 0 && w_ok;
@@ -124,14 +131,14 @@ module sf_mvau #(
     reg [PE*FW-1:0] p1;
     integer q, qv;
     wire [XW-1:0] x1 = fresh1 ? xin1 : xbuf1;
-    // The input words replayed for nf > 0: the frame's (streamed) or the pixel's.
+    // The input words replayed for nf > 0: the pixel group's (streamed) or the pixel's.
     generate
-        if (STREAMED) begin : g_frame
-            // A whole feature map: block RAM (yosys would try its 512-deep LUTRAM, which its own mapper rejects).
-            (* ram_style = "block" *) reg [XW-1:0] frame[0:FRAME-1];
+        if (STREAMED) begin : g_group
+            // Rows of a feature map: block RAM (yosys would try its 512-deep LUTRAM, which its own mapper rejects).
+            (* ram_style = "block" *) reg [XW-1:0] inputs[0:BUFFER-1];
             always @(posedge ap_clk) begin
-                if (fire && nf == 0) frame[at] <= in_tdata;
-                if (en) xbuf1 <= frame[at];
+                if (fire && nf == 0) inputs[at] <= in_tdata;
+                if (en) xbuf1 <= inputs[at];
             end
         end else begin : g_pixel
             reg [XW-1:0] vector[0:SF-1];
@@ -201,18 +208,22 @@ module sf_mvau #(
             t <= 0;
             pixel <= 0;
             at <= 0;
+            group <= 0;
             vq <= 0;
             {v2, v3} <= 2'b0;
         end else if (en) begin
             if (fire) begin
                 sf <= sf == SF - 1 ? {SW{1'b0}} : sf + 1'b1;
                 t <= t == TILES - 1 ? {TW{1'b0}} : t + 1'b1;
-                at <= at == FRAME - 1 ? {AW{1'b0}} : at + 1'b1;
+                at <= sf == SF - 1 && pixel == last_pixel ? {AW{1'b0}} : at + 1'b1;
                 if (sf == SF - 1) begin
-                    // the loop order: sf innermost, then nf (on chip) or pixel, then nf (streamed)
+                    // the loop order: sf innermost, then nf (on chip) or pixel, nf and group (streamed)
                     if (STREAMED) begin
-                        pixel <= pixel == PIXELS - 1 ? {PW{1'b0}} : pixel + 1'b1;
-                        if (pixel == PIXELS - 1) nf <= nf == NF - 1 ? {NW{1'b0}} : nf + 1'b1;
+                        pixel <= pixel == last_pixel ? {PW{1'b0}} : pixel + 1'b1;
+                        if (pixel == last_pixel) begin
+                            nf <= nf == NF - 1 ? {NW{1'b0}} : nf + 1'b1;
+                            if (nf == NF - 1) group <= group == GROUPS - 1 ? {GW{1'b0}} : group + 1'b1;
+                        end
                     end else begin
                         nf <= nf == NF - 1 ? {NW{1'b0}} : nf + 1'b1;
                     end

@@ -161,6 +161,16 @@ def hwc(x: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(x.transpose(0, 2, 3, 1))
 
 
+def channel_major(x: np.ndarray, lanes: int, group: int) -> np.ndarray:
+    """An NCHW batch in a streamed-weight sf_mvau's output order: frames, then groups of `group` pixels (row-major,
+    the last group the rest), then channel groups of `lanes`, then the group's pixels, then the lanes."""
+    n, c, h, w = x.shape
+    pixels = x.reshape(n, c // lanes, lanes, h * w)
+    blocks = [pixels[..., first:first + group].transpose(0, 1, 3, 2).reshape(n, -1)
+              for first in range(0, h * w, group)]
+    return np.concatenate(blocks, axis=1)
+
+
 def window_stream(x: np.ndarray, kernel, stride, pad, out_hw, fill) -> np.ndarray:
     """sf_window's output for NCHW `x`, in stream order (frame, oy, ox, ky, kx, c): golden._windows, with ceil-mode
     windows hanging over the bottom/right edge reading `fill` as sf_window does."""

@@ -1,5 +1,5 @@
 """sf_gap against golden.gap without requant: per channel, the sum over the frame of (x - zp); with CHANNEL_MAJOR the
-input is each channel group's words of all pixels in turn."""
+input is, group of GROUP pixels by group, each channel group's words of the group's pixels in turn."""
 import cocotb
 import streams
 
@@ -15,8 +15,8 @@ async def gap(dut):
     layer = ir.GlobalAvgPool(name="gap", inputs=["x"], out_shape=[x.shape[1], 1, 1],
                              out_type=ir.QType(p["SUM_BITS"], True, 0, 1.0, lo, -lo - 1), requant=None)
     sums = golden.gap(x, layer, p["ZP"])
-    if p.get("CHANNEL_MAJOR"):  # frame, channel group, pixel, then the group's lanes
-        order = x.reshape(len(x), p["CG"], p["LANES"], p["PIXELS"]).transpose(0, 1, 3, 2)
+    if p.get("CHANNEL_MAJOR"):
+        order = streams.channel_major(x, p["LANES"], p["GROUP"])
     else:
         order = streams.hwc(x)
     words = streams.pack(order, p["LANES"], p["IN_BITS"])

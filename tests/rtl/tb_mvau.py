@@ -1,6 +1,6 @@
 """sf_mvau against golden.conv_acc + golden.requantize: a 1x1 convolution reads pixels, a k x k one the windows of
 sf_window's contract (padded with the pad value). With streamed weights (case "weight_words", WEIGHT_FILE's tiles)
-the weight stream repeats every frame and the output is channel-group-major."""
+the weight stream repeats every pixel group (GROUP pixels) and the output is channel-group-major within each."""
 import cocotb
 import streams
 
@@ -23,9 +23,9 @@ async def mvau(dut):
                                                                        [ho, wo], case["pad_value"])
     sources = {"in": streams.pack(vectors, p["SIMD"], p["IN_BITS"])}
     if "weight_words" in case:
-        sources["w"] = [int(word, 16) for word in case["weight_words"]] * len(x)
-        # frame, neuron fold, pixel, then the fold's PE channels
-        order = y.reshape(len(x), p["NF"], p["PE"], ho * wo).transpose(0, 1, 3, 2)
+        passes = -(-ho * wo // p["GROUP"])
+        sources["w"] = [int(word, 16) for word in case["weight_words"]] * (passes * len(x))
+        order = streams.channel_major(y, p["PE"], p["GROUP"])
     else:
         order = streams.hwc(y)
     out = streams.pack(order, p["PE"], p["OUT_BITS"])
