@@ -200,10 +200,14 @@ def memory_mapping(width_bits: int, depth_words: int, style: str = "auto", rom: 
     return best
 
 
-def _read_mux_luts(width: int, slices: int, rom: bool = False) -> float:
+def _read_mux_luts(width: int, slices: int, rom: bool, kind: str) -> float:
     """LUTs of the read multiplexer over `slices` depth slices, and of a RAM's write decoder (fitted: FIFOs,
-    windows, bare memories)."""
-    return 0.0 if slices <= 1 else width * max(1.0, 0.55 * (slices - 1)) + (0 if rom else 2 * slices)
+    windows, bare memories). Over block RAM slices yosys builds LUT6 4:1 muxes combined in MUXF7/F8, one LUT per bit
+    and 4 slices (ROMs and RAMs of up to 9 slices measured); over LUTRAM slices, about half a LUT per bit and slice."""
+    if slices <= 1:
+        return 0.0
+    per_bit = math.ceil(slices / 4) if kind in ("bram", "uram") else max(1.0, 0.55 * (slices - 1))
+    return width * per_bit + (0 if rom else 2 * slices)
 
 
 def _rom_luts(width: int, depth: int) -> float:
@@ -226,7 +230,7 @@ def _memory(width: int, depth: int, style: str = "auto", rom: bool = False, read
             return Cost(lut=_rom_luts(width, depth), ff=width)
         return Cost(lut=width * math.ceil((depth - 1) / 4) + (depth if depth > 1 else 0),
                     ff=width * depth + (width if sync else 0))
-    mux = _read_mux_luts(width, m.slices, rom)
+    mux = _read_mux_luts(width, m.slices, rom, m.kind)
     if m.kind == "lutram":  # async: yosys keeps a copy of the address register for the LUTRAM's read port
         return Cost(lut=mux, lutram=8 * m.cells, ff=width if sync else clog2(depth))
     select = clog2(m.slices)
@@ -464,10 +468,10 @@ def window_cost(config: dict, lanes: int, bits: int) -> Cost:
 # lanes of 4 words: 18.5 measured, 21.5 modelled). A DSP-mapped lane costs about 17 LUTs (its share of the
 # pipelined adder tree, sf_adder_tree.v; 24 packed, whose sums are wider), a LUT-mapped one about 98; a requantizer
 # (hw/spec.py requant_units) about 6.7 per accumulator bit.
-MVAU_LUT = {"lane dsp": 17.46, "lane dsp_packed": 24.23, "lane lut": 98.46, "pe x acc bit": -0.10,
-            "requantizer x acc bit": 6.65, "input bit": 0.74, "fixed": 251.96}
-MVAU_FF = {"lane": 21.51, "pe x acc bit": 2.03, "pe": -23.23, "requantizer x acc bit": -5.05, "input bit": 0.51,
-           "fixed": 188.28}
+MVAU_LUT = {"lane dsp": 17.59, "lane dsp_packed": 25.45, "lane lut": 98.06, "pe x acc bit": -0.21,
+            "requantizer x acc bit": 5.42, "input bit": 0.78, "fixed": 284.69}
+MVAU_FF = {"lane": 21.53, "pe x acc bit": 1.94, "pe": -21.58, "requantizer x acc bit": -5.12, "input bit": 0.52,
+           "fixed": 189.30}
 MVAU_FIT_BITS = 8 + 6
 
 
