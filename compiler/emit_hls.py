@@ -466,6 +466,31 @@ def build_graph(net: ir.Network, arrays: dict[str, np.ndarray], weights: bool = 
     return _Builder(net, arrays, weights).build()
 
 
+def consumer_graph(net: ir.Network, arrays: dict[str, np.ndarray], layer: ir.Conv, lanes: int) -> Graph:
+    """The processes and streams that take their lanes from `layer`'s output in words of `lanes` values, as
+    build_graph makes them: its output stream and duplicator, the max or global pools it feeds, and a concat it
+    feeds with the pools after that (the concat's other input taken at the same lanes when they divide it). The
+    planner prices each folding of `layer` with them (plan.py)."""
+    b = _Builder(net, arrays, weights=False)
+    o, h, w = layer.out_shape
+    b.publish(layer.name, b.typed(layer.name, layer.out_type, lanes, o, h * w))
+    for consumer in net.consumers(layer.name):
+        followers = [consumer]
+        if isinstance(consumer, ir.Concat):
+            for other in consumer.inputs:
+                if other != layer.name:
+                    c = net.shape_of(other)[0]
+                    b.edges[(other, consumer.name)] = b.typed(other, net.type_of(other), lanes if c % lanes == 0 else 1,
+                                                              c, h * w)
+            b._concat(consumer)
+            followers = net.consumers(consumer.name)
+        for f in followers:
+            if isinstance(f, (ir.MaxPool, ir.GlobalAvgPool)):
+                getattr(b, f"_{f.kind}")(f)
+    fifo.size(b.g)
+    return b.g
+
+
 def weight_tiles(weight: np.ndarray, simd: int, pe: int) -> np.ndarray:
     """OIHW `weight` as sf_mvau's tiles: (NF * SF, PE * SIMD), tile nf * SF + sf, weight (pe, s) at pe * SIMD + s."""
     w = np.asarray(weight, dtype=np.int64)

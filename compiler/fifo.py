@@ -52,6 +52,8 @@ def _forks(s, memo: dict) -> dict:
     """For every duplicator upstream of stream `s`: (its output on the way to `s`, the largest lead in between)."""
     if s not in memo:
         p = s.producer
+        if p is None:  # the root of a partial graph (emit_hls.consumer_graph)
+            return {}
         found = {p: (s, 0)} if p.kernel == "duplicate" else {}
         for upstream in p.inputs:
             for fork, (branch, lead) in _forks(upstream, memo).items():

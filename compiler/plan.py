@@ -153,13 +153,18 @@ class Planner:
         options = []
         storages = spec.WEIGHT_STORAGES if can_stream_weights(self.net, layer) else spec.ON_CHIP_WEIGHT_STORAGES
         wide = (spec.MAX_WORD_BITS // x.bits, spec.MAX_WORD_BITS // layer.out_type.bits)
+        downstream = {}  # PE -> the cost of the kernels whose lanes follow it
         for simd in [pin["simd"]] if "simd" in pin else [d for d in divisors(c) if d <= wide[0]]:
             for pe in [pin["pe"]] if "pe" in pin else [d for d in divisors(o) if d <= wide[1]]:
+                if pe not in downstream:
+                    downstream[pe] = self._downstream_cost(layer, pe)
                 sf, nf, (ho, wo) = layer.fan_in // simd, o // pe, layer.out_shape[1:]
                 kernels = _conv_kernels(self.net, layer, simd, pe)
                 cycles = max(perf.kernel_cycles(k, cfg) for k, cfg in kernels)
                 kind, window = kernels[0]
-                window_cost = kernel_costs.window_cost(window, simd, x.bits) if kind == "window" else None
+                around = downstream[pe]  # with its input window, if any
+                if kind == "window":
+                    around = around + kernel_costs.window_cost(window, simd, x.bits)
                 for mac in [pin["mac"]] if "mac" in pin else spec.MAC_IMPLS:
                     if mac == "dsp_packed" and not (pe % 2 == 0 and spec.packs(x.bits, x.signed, layer.weight_bits,
                                                                                  simd, self.board.dsp_type)):
@@ -168,8 +173,7 @@ class Planner:
                         if storage != "ddr":
                             cost = kernel_costs.mvau_cost(simd, pe, sf, nf, x.bits, layer.weight_bits,
                                                           layer.acc_bits, mac, storage)
-                            cost = cost if window_cost is None else cost + window_cost
-                            options.append(Option(simd, pe, mac, storage, 0, cycles, cost_vector(cost)))
+                            options.append(Option(simd, pe, mac, storage, 0, cycles, cost_vector(cost + around)))
                             continue
                         beats = spec.weight_tile_beats(pe, simd, layer.weight_bits)
                         for rows in [pin["ddr_rows"]] if "ddr_rows" in pin else _pass_rows(ho):
@@ -179,8 +183,7 @@ class Planner:
                                                            layer.acc_bits, mac, storage, group=group)
                                     + kernel_costs.fifo_cost(simd * x.bits, fifo.streamed_input_depth(group * sf, sf))
                                     + kernel_costs.fifo_cost(beats * spec.AXI_STREAM_BITS,
-                                                             fifo.streamed_weights_depth(sf)))
-                            cost = cost if window_cost is None else cost + window_cost
+                                                             fifo.streamed_weights_depth(sf)) + around)
                             option_cycles = max(cycles, passes * nf * sf * beats)  # the weights port: a beat a cycle
                             options.append(Option(simd, pe, mac, storage, 0 if rows == ho else rows, option_cycles,
                                                   cost_vector(cost)))
@@ -192,6 +195,17 @@ class Planner:
         costs = np.stack([opt.cost for opt in options])
         keep = _undominated(np.column_stack([cycles, _effective(costs)]))
         return [options[i] for i in keep], cycles[keep], costs[keep]
+
+    def _downstream_cost(self, layer: ir.Conv, pe: int) -> kernel_costs.Cost:
+        """What the kernels that take their lanes from `layer`'s PE cost (emit_hls.consumer_graph: its output
+        stream, duplicator, pools, the concat it feeds), with their FIFOs."""
+        from .emit_hls import consumer_graph
+        from .estimate import process_cost
+
+        graph = consumer_graph(self.net, {}, layer, pe)
+        costs = [process_cost(self.net, p) for p in graph.processes]
+        costs += [kernel_costs.fifo_cost(s.lanes * s.bits, s.depth) for s in graph.streams]
+        return sum(costs, kernel_costs.Cost())
 
     def _cheapest(self, score: np.ndarray) -> np.ndarray:
         """Each layer's option (row of the flat table) of least `score`."""
