@@ -71,11 +71,17 @@ def add(lanes, ma=11132223, mb=16461644, sum_bits=35, shift=24):
                 A_SIGNED=0, B_BITS=8, B_SIGNED=0, OUT_BITS=8)
 
 
+# A real layer's shifts: about 3 values (its channels' scales differ by less than 8x), the least some 6 above the
+# accumulator's width (SqueezeNet 1.1 trained: fire8_expand3x3, 24-bit accumulators, shifts 29..31).
+SHIFT_SPREAD_BITS, SHIFT_BASE_OVER_ACC = 2, 6
+
+
 def mvau(simd, pe, sf, nf, mac="dsp", storage="bram", acc=20, in_bits=8, w_bits=6):
     """An sf_mvau; weights from DDR ("ddr") for conv10's 13 x 13 pixels."""
     streamed = dict(PIXELS=169, W_WORD_BITS=spec.AXI_STREAM_BITS * spec.weight_tile_beats(pe, simd, w_bits))
     return dict(SIMD=simd, PE=pe, SF=sf, NF=nf, IN_BITS=in_bits, IN_SIGNED=0, W_BITS=w_bits, OUT_BITS=8,
-                ACC_BITS=acc, MULT_BITS=24, SHIFT_BITS=6, PRODUCT_BITS=acc + 25, ZP=0, LO=0, HI=255,
+                ACC_BITS=acc, MULT_BITS=24, SHIFT_BITS=SHIFT_SPREAD_BITS, SHIFT_BASE=acc + SHIFT_BASE_OVER_ACC,
+                PRODUCT_BITS=acc + 25, ZP=0, LO=0, HI=255,
                 MAC=spec.MAC_IMPLS.index(mac), PACK_SHIFT=spec.pack_shift(in_bits, False, w_bits, simd),
                 WEIGHT_STORAGE=spec.WEIGHT_STORAGES.index(storage), REQUANT_UNITS=spec.requant_units(pe, sf),
                 **(streamed if storage == "ddr" else {}))

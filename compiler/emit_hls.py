@@ -153,6 +153,12 @@ def pool_is_separable(hw, kernel, stride, pad, out_hw) -> bool:
                for n, k, s, p, o in zip(hw, kernel, stride, pad[:2], out_hw))
 
 
+def window_lanes(simd: int, channels: int) -> int:
+    """Lanes of a windowed convolution's window words: SIMD when it divides the input channels; else (SIMD a divisor
+    of the fan-in KH*KW*C, spanning kernel positions) their gcd, the window's words then gathered into SIMD lanes."""
+    return math.gcd(simd, channels)
+
+
 def bank_lanes(simd: int, weight_bits: int) -> int:
     """Lanes per HLS weight memory word: the largest divisor of SIMD whose word fits 64 bits (a BRAM port is 72)."""
     return max(d for d in range(1, simd + 1) if simd % d == 0 and (d * weight_bits <= 64 or d == 1))
@@ -238,30 +244,33 @@ class _Builder:
                      [s], [out], [s.var, out.var], lead=window_lead(h, w, kernel, stride, pad, ho, wo))
         return out
 
-    def requant_tables(self, owner: str, prefix: str, rq: ir.Requant, channels: int, shape) -> tuple[str, str, int]:
+    def requant_tables(self, owner: str, prefix: str, rq: ir.Requant, channels: int,
+                       shape) -> tuple[str, str, list[tuple[str, str, object]]]:
         """Per-channel multiplier and shift tables, laid out as `shape` (a 2-D reshape of the channel index,
-        transposed so that dimension 0 is the parallel one); returns their names and the shift width."""
+        transposed so that dimension 0 is the parallel one); returns their names and the configuration members
+        SHIFT_BITS and SHIFT_BASE: the shift table holds each channel's excess over the least shift, so that the
+        rounding's barrel shifter spans only their spread (sf_round_clamp.v)."""
         mult = np.broadcast_to(np.asarray(rq.multiplier, np.int64), (channels,))
         shift = np.broadcast_to(np.asarray(rq.shift, np.int64), (channels,))
-        shift_bits = max(1, int(shift.max()).bit_length())
+        base = rq.shift_base
         rows, cols = shape
         return (self.table(owner, f"{_ident(prefix)}_mult", f"sf::rom_uint<{spec.REQUANT_MULT_BITS}>",
                            mult.reshape(cols, rows).T),
-                self.table(owner, f"{_ident(prefix)}_shift", f"sf::rom_uint<{shift_bits}>",
-                           shift.reshape(cols, rows).T),
-                shift_bits)
+                self.table(owner, f"{_ident(prefix)}_shift", f"sf::rom_uint<{rq.shift_bits}>",
+                           (shift - base).reshape(cols, rows).T),
+                [("int", "SHIFT_BITS", rq.shift_bits), ("int", "SHIFT_BASE", base)])
 
     def requant(self, name: str, owner: str, s: Stream, rq: ir.Requant, zp_in: int, out_type: ir.QType) -> Stream:
         out = self.typed(name, out_type, s.lanes, s.channels, s.pixels)
         cg = s.channels // s.lanes
-        mult, shift, shift_bits = self.requant_tables(owner, name, rq, s.channels, (s.lanes, cg))
+        mult, shift, shift_config = self.requant_tables(owner, name, rq, s.channels, (s.lanes, cg))
         diff_bits = s.bits + 1
         product_bits = max(diff_bits + spec.REQUANT_MULT_BITS + 1, max(rq.shift) + 2)
         self.process(name, "requant", owner,
                      [("type", "in_t", s.lane), ("type", "diff_t", _lane_type(diff_bits, True)),
                       ("type", "out_t", out.lane), ("type", "out_word", out.word), ("int", "LANES", s.lanes),
                       ("int", "CG", cg), ("int", "WORDS", s.words), ("int", "ZP_IN", zp_in),
-                      ("int", "MULT_BITS", spec.REQUANT_MULT_BITS), ("int", "SHIFT_BITS", shift_bits),
+                      ("int", "MULT_BITS", spec.REQUANT_MULT_BITS), *shift_config,
                       ("int", "PRODUCT_BITS", product_bits), ("int", "ZP", rq.zero_point), ("int", "LO", rq.lo),
                       ("int", "HI", rq.hi)],
                      [s], [out], [s.var, out.var, mult, shift])
@@ -276,7 +285,10 @@ class _Builder:
         value_bits = 8 * spec.INPUT_BYTES_PER_VALUE
         if t.bits > value_bits:
             raise UserError(f"the input is {t.bits}-bit; the input stream carries {value_bits}-bit values")
-        s = self.typed(ir.NETWORK_INPUT, t, first.simd if isinstance(first, ir.Conv) else 1, c, h * w)
+        lanes = 1
+        if isinstance(first, ir.Conv):  # the lanes it reads
+            lanes = window_lanes(first.simd, c) if first.windowed else first.simd
+        s = self.typed(ir.NETWORK_INPUT, t, lanes, c, h * w)
         self.process("input", "axis_in", "input",
                      [("int", "AXI_BITS", spec.AXI_STREAM_BITS), ("int", "VALUE_BITS", value_bits),
                       ("type", "value_t", _lane_type(value_bits, t.signed)), ("type", "lane_t", s.lane),
@@ -298,11 +310,12 @@ class _Builder:
 
     def _conv(self, layer: ir.Conv) -> None:
         (x,) = self._inputs(layer)
-        x = self.regroup(x, layer.simd, layer.name)
         shape = self.net.shape_of(layer.inputs[0])
         o, ho, wo = layer.out_shape
-        if list(layer.kernel) != [1, 1] or list(layer.stride) != [1, 1] or any(layer.pad):
+        if layer.windowed:  # SIMD may span kernel positions: the window's words are then gathered into SIMD lanes
+            x = self.regroup(x, window_lanes(layer.simd, layer.in_channels), layer.name)
             x = self.window(layer.name, x, shape, layer.kernel, layer.stride, layer.pad, (ho, wo), layer.pad_value)
+        x = self.regroup(x, layer.simd, layer.name)
         out = self.typed(layer.name, layer.out_type, layer.pe, o, ho * wo)
         sf, nf = layer.fan_in // layer.simd, o // layer.pe
         lanes = bank_lanes(layer.simd, layer.weight_bits)
@@ -311,7 +324,7 @@ class _Builder:
         rq = layer.requant
         bias = self.table(layer.name, f"{prefix}_bias", f"sf::rom_int<{layer.acc_bits}>",
                           self.arrays[f"{layer.name}.bias"].astype(np.int64).reshape(nf, layer.pe).T)
-        mult, shift, shift_bits = self.requant_tables(layer.name, layer.name, rq, o, (layer.pe, nf))
+        mult, shift, shift_config = self.requant_tables(layer.name, layer.name, rq, o, (layer.pe, nf))
         product_bits = max(layer.acc_bits + spec.REQUANT_MULT_BITS + 1, max(rq.shift) + 2)
         config = [("str", "NAME", layer.name), ("type", "in_t", x.lane), ("type", "in_word", x.word),
                   ("type", "out_t", out.lane), ("type", "out_word", out.word),
@@ -320,7 +333,7 @@ class _Builder:
                   ("int", "PE", layer.pe), ("int", "SF", sf), ("int", "NF", nf), ("int", "PIXELS", ho * wo),
                   ("int", "BANKS", banks), ("int", "BANK_LANES", lanes), ("int", "BANK_BITS", bank_bits),
                   ("int", "ACC_BITS", layer.acc_bits), ("int", "MULT_BITS", spec.REQUANT_MULT_BITS),
-                  ("int", "SHIFT_BITS", shift_bits), ("int", "PRODUCT_BITS", product_bits),
+                  *shift_config, ("int", "PRODUCT_BITS", product_bits),
                   ("int", "ZP", rq.zero_point), ("int", "LO", rq.lo), ("int", "HI", rq.hi),
                   ("int", "MAC", spec.MAC_IMPLS.index(layer.mac)),
                   ("int", "PACK_SHIFT", spec.pack_shift(x.bits, x.signed, layer.weight_bits, layer.simd)),

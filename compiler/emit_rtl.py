@@ -153,8 +153,8 @@ def kernel_params(net: ir.Network, p) -> dict[str, int]:
         return {**pick("LANES H W CG KH KW SH SW PT PL HO WO ROWS PAD"), "BITS": x.bits}
     if k in ("mvau", "mvau_streamed"):
         layer = net.layer(p.owner)
-        params = {**pick("SIMD PE SF NF ACC_BITS MULT_BITS SHIFT_BITS PRODUCT_BITS ZP LO HI MAC PACK_SHIFT "
-                         "REQUANT_UNITS"),
+        params = {**pick("SIMD PE SF NF ACC_BITS MULT_BITS SHIFT_BITS SHIFT_BASE PRODUCT_BITS ZP LO HI MAC "
+                         "PACK_SHIFT REQUANT_UNITS"),
                   "IN_BITS": x.bits, "IN_SIGNED": x.signed, "W_BITS": layer.weight_bits, "OUT_BITS": y.bits,
                   "WEIGHT_STORAGE": spec.WEIGHT_STORAGES.index(layer.weight_storage)}
         if k == "mvau_streamed":
@@ -168,7 +168,7 @@ def kernel_params(net: ir.Network, p) -> dict[str, int]:
     if k == "regroup":
         return {**pick("IN_LANES OUT_LANES"), "BITS": x.bits}
     if k == "requant":
-        return {**pick("LANES CG ZP_IN MULT_BITS SHIFT_BITS PRODUCT_BITS ZP LO HI"), "IN_BITS": x.bits,
+        return {**pick("LANES CG ZP_IN MULT_BITS SHIFT_BITS SHIFT_BASE PRODUCT_BITS ZP LO HI"), "IN_BITS": x.bits,
                 "IN_SIGNED": x.signed, "OUT_BITS": y.bits}
     if k == "gap":
         return {**pick("LANES CG PIXELS GROUP ZP CHANNEL_MAJOR"), "IN_BITS": x.bits, "IN_SIGNED": x.signed,

@@ -67,6 +67,16 @@ class Requant:
     def relu(self) -> bool:
         return self.lo >= self.zero_point
 
+    @property
+    def shift_base(self) -> int:
+        """The least shift: hardware keeps each channel's excess over it (sf_round_clamp.v SHIFT_BASE)."""
+        return min(self.shift)
+
+    @property
+    def shift_bits(self) -> int:
+        """Bits of the largest excess over shift_base (at least one)."""
+        return max(1, (max(self.shift) - self.shift_base).bit_length())
+
 
 @dataclass
 class Layer:
@@ -110,6 +120,11 @@ class Conv(Layer):
         """Multiply-accumulates per frame."""
         c, h, w = self.out_shape
         return c * h * w * self.fan_in
+
+    @property
+    def windowed(self) -> bool:
+        """Whether it reads its input through a window generator (not a pointwise 1x1, stride 1, unpadded)."""
+        return list(self.kernel) != [1, 1] or list(self.stride) != [1, 1] or any(self.pad)
 
     @property
     def weight_group(self) -> int:

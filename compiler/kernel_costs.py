@@ -415,7 +415,8 @@ def axis_out_terms(p):
 def round_clamp_terms(p):
     """sf_round_clamp alone, its shift a signal (sf_mvau's per-channel case); inside sf_requant and sf_add the shift
     is a constant and the rounding costs a few LUTs (folded into their per-lane figures)."""
-    bits, shift_bits = int(p["P"]), int(p["SHIFT_BITS"])
+    base = int(p.get("SHIFT_BASE", 0))
+    bits, shift_bits = int(p["P"]) - base + min(base, 2), int(p["SHIFT_BITS"])  # the bits it rounds
     return {"1": 1, "P": bits, "P (SHIFT_BITS>=5)": bits if shift_bits >= 5 else 0}, Cost()
 
 
@@ -461,17 +462,19 @@ def window_cost(config: dict, lanes: int, bits: int) -> Cost:
 
 
 # sf_mvau's logic (its memories priced apart, as memory_cost does, a weight ROM in logic as a bare ROM): LUTs and
-# FFs are linear in the terms of mvau_logic_terms, least-squares fitted on the sf_mvau syntheses of
-# `python bench/resource_fit.py --only sf_mvau --full --refit` (8-bit activations, 6-bit weights, SIMD 1..64,
-# PE 1..32, every MAC mapping and weight storage). Other operand widths scale the per-lane terms.
-# On its 30 points: LUT mean error 4.7%, max 17%; FF 10%, 36%; DSP exact on all, BRAM36 on 29 (8 x 32 packed
-# lanes of 4 words: 18.5 measured, 21.5 modelled). A DSP-mapped lane costs about 17 LUTs (its share of the
-# pipelined adder tree, sf_adder_tree.v; 24 packed, whose sums are wider), a LUT-mapped one about 98; a requantizer
-# (hw/spec.py requant_units) about 6.7 per accumulator bit.
-MVAU_LUT = {"lane dsp": 17.59, "lane dsp_packed": 25.45, "lane lut": 98.06, "pe x acc bit": -0.21,
-            "requantizer x acc bit": 5.42, "input bit": 0.78, "fixed": 284.69}
-MVAU_FF = {"lane": 21.53, "pe x acc bit": 1.94, "pe": -21.58, "requantizer x acc bit": -5.12, "input bit": 0.52,
-           "fixed": 189.30}
+# FFs are linear in the terms of mvau_logic_terms, fitted (least squares, relative weights, no negative coefficient)
+# on the sf_mvau syntheses of `python bench/resource_fit.py --only sf_mvau --full --refit` (8-bit activations,
+# 6-bit weights, SIMD 1..64, PE 1..32, every MAC mapping and weight storage, shifts as a real layer's: a 2-bit
+# excess over SHIFT_BASE). On its 30 points: LUT mean error 7.2%, max 25%; FF 11%, 32%; DSP exact on all. A
+# DSP-mapped lane costs about 14 LUTs (its share of the pipelined adder tree, sf_adder_tree.v; 22 packed, whose sums
+# are wider), a LUT-mapped one about 150 (yosys maps the same shift-and-add between 98 and 150 per lane depending on
+# the rest of the netlist: measured 6,986 and 9,832 LUTs for one SIMD 8 x PE 8 instance whose parameter ROM alone
+# differed). With SHIFT_BASE (sf_round_clamp.v) a requantizer's rounding is small enough that the fit gives it no
+# term of its own.
+MVAU_LUT = {"lane dsp": 14.33, "lane dsp_packed": 21.95, "lane lut": 151.75, "pe x acc bit": 0.0,
+            "requantizer x acc bit": 0.0, "input bit": 1.30, "fixed": 128.74}
+MVAU_FF = {"lane": 19.43, "pe x acc bit": 1.11, "pe": 0.0, "requantizer x acc bit": 0.0, "input bit": 0.86,
+           "fixed": 86.22}
 MVAU_FIT_BITS = 8 + 6
 
 

@@ -1,11 +1,15 @@
 """The planner: folding (SIMD x PE), multiplier mapping and weight placement of every convolution, for a board.
 
 The pipeline is balanced: every process works on its own part of the frame at once, so the slowest one sets the
-frame interval (perf.py). Every convolution has options: SIMD a divisor of its input channels, PE of its output
-channels, MACs in DSPs, packed two to a DSP or in LUTs, weights in block RAM or in LUT ROM, or (a layer feeding a
-global pool) streamed from DDR, a few output rows per pass over them: fewer rows buffer less of the input, and
-read the weights more often through the weights port (a beat a cycle); each option has its cycles (counting the kernels that inherit its PE: its output's duplicator, pooling window and max, global pool and
-concat) and its resources (its MVAU and input window, kernel_costs.py); options another one beats everywhere go.
+frame interval (perf.py). Every convolution has options: SIMD a divisor of its input channels (of its input vector,
+kernel positions included, when it reads through a window: the window then works on their gcd and a regroup
+gathers its words), PE of its output channels, MACs in DSPs, packed two to a DSP or in LUTs, weights in block RAM
+or in LUT ROM, or (a layer feeding a global pool) streamed from DDR, a few output rows per pass over them (fewer
+rows buffer less of the input and read the weights more often through the weights port, a beat a cycle). Each
+option has its cycles (counting the kernels that inherit its PE: its output's duplicator, pooling window and max,
+global pool and concat) and its resources: its MVAU, input window and regroup, and the kernels downstream whose
+lanes follow its PE with their FIFOs (emit_hls.consumer_graph: a wide PE can make the pool after a concat dear);
+options another one beats everywhere go.
 
 For a candidate interval T, `fit` picks one option per layer among those within T so that every resource stays
 within its budget: Lagrangian pricing (each layer takes its option of least priced cost; overused resources get
@@ -22,7 +26,8 @@ interval a round tried and the one that fit, each probe judged by the whole esti
 PROBE_REFITS times, with the outside costs of its own plan when it comes out over.
 
 A user config pins any layer ({"layers": {"fire2_expand3x3": {"simd": 16, "pe": 8, "mac": "dsp_packed",
-"weight_storage": "lutram"}, "conv10": {"weight_storage": "ddr", "ddr_rows": 2}}}); the planner fills in the rest and rejects impossible pins with one clear line.
+"weight_storage": "lutram"}, "conv10": {"weight_storage": "ddr", "ddr_rows": 2}}}); the planner fills in the rest
+and rejects impossible pins with one clear line.
 """
 from __future__ import annotations
 
@@ -35,7 +40,7 @@ from squeezeflow.hw import spec
 
 from . import fifo, ir, kernel_costs, perf
 from .boards import Board
-from .emit_hls import can_stream_weights, pool_is_separable
+from .emit_hls import can_stream_weights, pool_is_separable, window_lanes
 from .errors import UserError
 from .kernel_costs import RESOURCES
 
@@ -90,6 +95,11 @@ class Option:
     cost: np.ndarray  # RESOURCES
 
 
+def _simd_span(layer: ir.Conv) -> int:
+    """What SIMD divides: the input vector (fan-in) of a windowed convolution, the input channels of a pointwise one."""
+    return layer.fan_in if layer.windowed else layer.in_channels
+
+
 def _pass_rows(rows: int) -> list[int]:
     """The output rows per pass over streamed weights worth trying: the fewest for each number of passes."""
     return sorted({-(-rows // passes) for passes in range(1, rows + 1)}, reverse=True)
@@ -101,8 +111,12 @@ def _conv_kernels(net: ir.Network, layer: ir.Conv, simd: int, pe: int) -> list[t
     c, h, w = net.shape_of(layer.inputs[0])
     o, ho, wo = layer.out_shape
     found = []
-    if list(layer.kernel) != [1, 1] or list(layer.stride) != [1, 1] or any(layer.pad):
-        found.append(("window", _window_config(c // simd, h, w, layer.kernel, layer.stride, layer.pad, ho, wo)))
+    if layer.windowed:
+        lanes = window_lanes(simd, c)
+        found.append(("window", _window_config(c // lanes, h, w, layer.kernel, layer.stride, layer.pad, ho, wo)))
+        if lanes != simd:
+            found.append(("regroup", {"IN_LANES": lanes, "OUT_LANES": simd,
+                                      "IN_WORDS": ho * wo * layer.fan_in // lanes}))
     found.append(("mvau", {"PIXELS": ho * wo, "NF": o // pe, "SF": layer.fan_in // simd, "SIMD": simd, "PE": pe}))
     consumers = net.consumers(layer.name)
     cg = o // pe
@@ -154,7 +168,8 @@ class Planner:
         storages = spec.WEIGHT_STORAGES if can_stream_weights(self.net, layer) else spec.ON_CHIP_WEIGHT_STORAGES
         wide = (spec.MAX_WORD_BITS // x.bits, spec.MAX_WORD_BITS // layer.out_type.bits)
         downstream = {}  # PE -> the cost of the kernels whose lanes follow it
-        for simd in [pin["simd"]] if "simd" in pin else [d for d in divisors(c) if d <= wide[0]]:
+        shift_bits = layer.requant.shift_bits  # every convolution requantizes (lower.py)
+        for simd in [pin["simd"]] if "simd" in pin else [d for d in divisors(_simd_span(layer)) if d <= wide[0]]:
             for pe in [pin["pe"]] if "pe" in pin else [d for d in divisors(o) if d <= wide[1]]:
                 if pe not in downstream:
                     downstream[pe] = self._downstream_cost(layer, pe)
@@ -162,9 +177,13 @@ class Planner:
                 kernels = _conv_kernels(self.net, layer, simd, pe)
                 cycles = max(perf.kernel_cycles(k, cfg) for k, cfg in kernels)
                 kind, window = kernels[0]
-                around = downstream[pe]  # with its input window, if any
+                around = downstream[pe]  # with its input window and the regroup after it, if any
                 if kind == "window":
-                    around = around + kernel_costs.window_cost(window, simd, x.bits)
+                    lanes = window_lanes(simd, c)
+                    around = around + kernel_costs.window_cost(window, lanes, x.bits)
+                    if lanes != simd:
+                        around = around + kernel_costs.kernel_cost("regroup", {"IN_LANES": lanes, "OUT_LANES": simd,
+                                                                               "BITS": x.bits})
                 for mac in [pin["mac"]] if "mac" in pin else spec.MAC_IMPLS:
                     if mac == "dsp_packed" and not (pe % 2 == 0 and spec.packs(x.bits, x.signed, layer.weight_bits,
                                                                                  simd, self.board.dsp_type)):
@@ -172,7 +191,7 @@ class Planner:
                     for storage in [pin["weight_storage"]] if "weight_storage" in pin else storages:
                         if storage != "ddr":
                             cost = kernel_costs.mvau_cost(simd, pe, sf, nf, x.bits, layer.weight_bits,
-                                                          layer.acc_bits, mac, storage)
+                                                          layer.acc_bits, mac, storage, shift_bits=shift_bits)
                             options.append(Option(simd, pe, mac, storage, 0, cycles, cost_vector(cost + around)))
                             continue
                         beats = spec.weight_tile_beats(pe, simd, layer.weight_bits)
@@ -180,7 +199,8 @@ class Planner:
                             # its input FIFO holds a pixel group, its weight FIFO a fold's tiles
                             group, passes = rows * wo, -(-ho // rows)
                             cost = (kernel_costs.mvau_cost(simd, pe, sf, nf, x.bits, layer.weight_bits,
-                                                           layer.acc_bits, mac, storage, group=group)
+                                                           layer.acc_bits, mac, storage, shift_bits=shift_bits,
+                                                           group=group)
                                     + kernel_costs.fifo_cost(simd * x.bits, fifo.streamed_input_depth(group * sf, sf))
                                     + kernel_costs.fifo_cost(beats * spec.AXI_STREAM_BITS,
                                                              fifo.streamed_weights_depth(sf)) + around)
@@ -423,13 +443,14 @@ def _pins(net: ir.Network, board: Board, config: dict | None) -> dict[str, dict]
             raise UserError(f"config pins layer {name!r}", why=f"a {layer.kind} layer has no folding")
         if not isinstance(pins, dict) or set(pins) - _PIN_KEYS:
             raise UserError(f"config for {name!r} must be an object with keys among {sorted(_PIN_KEYS)}")
-        for key, count, bits in (("simd", layer.in_channels, net.type_of(layer.inputs[0]).bits),
+        for key, count, bits in (("simd", _simd_span(layer), net.type_of(layer.inputs[0]).bits),
                                  ("pe", layer.out_shape[0], layer.out_type.bits)):
             value = pins.get(key, 1)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1 or count % value:
-                side = "input" if key == "simd" else "output"
+                side = ("output channels" if key == "pe" else "input vector (kernel x input channels)"
+                        if layer.windowed else "input channels")
                 raise UserError(f"config: {name} {key}={value!r}",
-                                why=f"must be a positive divisor of its {count} {side} channels")
+                                why=f"must be a positive divisor of its {count} {side}")
             if value * bits > spec.MAX_WORD_BITS:
                 raise UserError(f"config: {name} {key}={value}",
                                 why=f"{value} lanes of {bits} bits exceed the widest stream word, "

@@ -3,7 +3,8 @@ the terminal. All three are views of estimate.Estimate; the same build gives byt
 
 report.json keys scripts rely on: fps, latency_ms, interval_cycles, clock_mhz, utilization (per resource, 0..1),
 layers (list: name, kind, macs, simd, pe, mac, weight_storage, ddr_rows, weight_kbit, cycles, share, resources,
-processes), ddr_weights (bytes_per_frame and mb_per_s at the estimated fps: what the weights DMA reads from DDR, 0 without).
+processes), ddr_weights (bytes_per_frame and mb_per_s at the estimated fps: what the weights DMA reads from DDR, 0
+without).
 `squeezeflow bitstream` later adds a `vivado` key with the implemented design's utilisation and timing.
 """
 from __future__ import annotations

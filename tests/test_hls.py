@@ -221,8 +221,13 @@ FOLDED = {"conv1": (3, 5), "fire2_squeeze": (2, 3), "fire2_expand1x1": (3, 2), "
           "conv10": (5, 5)}
 
 
-@pytest.mark.parametrize("simd_pe, ddr_rows", [(FOLDED, None), ({}, None), ({**FOLDED, "conv10": (5, 1)}, 3), ({}, 0)],
-                         ids=["folded", "one-lane", "folded-ddr-rows", "one-lane-ddr"])
+# SIMD spanning kernel positions: 9 of conv1's 3 x 3 x 3 and of fire2_expand3x3's 3 x 3 x 6 (windows of 3 lanes)
+SPANNING = {**FOLDED, "conv1": (9, 5), "fire2_expand3x3": (9, 3)}
+
+
+@pytest.mark.parametrize("simd_pe, ddr_rows", [(FOLDED, None), ({}, None), (SPANNING, None),
+                                               ({**FOLDED, "conv10": (5, 1)}, 3), ({}, 0)],
+                         ids=["folded", "one-lane", "folded-spanning", "folded-ddr-rows", "one-lane-ddr"])
 def test_kernels_on_odd_shapes_match_golden_layer_by_layer(simd_pe, ddr_rows, tmp_path):
     """`ddr_rows`: the classifier streams its weights (sf::mvau_streamed, channel-major into the global pool), that
     many output rows per pass over them (0: the whole frame; 3 of 4 leaves a short last pass, and PE 1 five neuron
@@ -360,7 +365,7 @@ def _mvau_case(rng, mac, signed, wbits, simd, pe, sf, nf):
     lane = f"ap_{'' if signed else 'u'}int<8>"
     name = f"m{mac}_{'s' if signed else 'u'}{wbits}_{simd}x{pe}"
     config = dict(SIMD=simd, PE=pe, SF=sf, NF=nf, PIXELS=MVAU_PIXELS, BANKS=1, BANK_LANES=simd,
-                  BANK_BITS=simd * wbits, ACC_BITS=acc_bits, MULT_BITS=24, SHIFT_BITS=1,
+                  BANK_BITS=simd * wbits, ACC_BITS=acc_bits, MULT_BITS=24, SHIFT_BITS=1, SHIFT_BASE=0,
                   PRODUCT_BITS=acc_bits + 25, ZP=0, LO=-(1 << (acc_bits - 1)), HI=(1 << (acc_bits - 1)) - 1, MAC=mac,
                   PACK_SHIFT=spec.pack_shift(8, signed, wbits, simd), REQUANT_UNITS=spec.requant_units(pe, sf))
     words = [sum((int(v) & 255) << (8 * i) for i, v in enumerate(x[0, k * simd:(k + 1) * simd, 0, p]))

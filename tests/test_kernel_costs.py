@@ -78,8 +78,8 @@ MVAU_CASES = {
 def measured_mvau() -> dict:
     if shutil.which("yosys") is None:
         pytest.skip("yosys is not installed (make test installs it)")
-    common = dict(IN_BITS=8, IN_SIGNED=0, W_BITS=6, OUT_BITS=8, MULT_BITS=24, SHIFT_BITS=6, ZP=0, LO=0, HI=255)
-    cases = {name: {**common, **p, "PRODUCT_BITS": p["ACC_BITS"] + 25,
+    common = dict(IN_BITS=8, IN_SIGNED=0, W_BITS=6, OUT_BITS=8, MULT_BITS=24, SHIFT_BITS=2, ZP=0, LO=0, HI=255)
+    cases = {name: {**common, **p, "PRODUCT_BITS": p["ACC_BITS"] + 25, "SHIFT_BASE": p["ACC_BITS"] + 6,
                     "PACK_SHIFT": spec.pack_shift(8, False, 6, p["SIMD"]),
                     "REQUANT_UNITS": spec.requant_units(p["PE"], p["SF"])} for name, p in MVAU_CASES.items()}
     with ThreadPoolExecutor(len(cases)) as pool:

@@ -40,20 +40,29 @@ def _uniform(rng, bits: int, signed: bool, shape) -> np.ndarray:
 
 def _requant(rng, channels: int, magnitude_bits: int, out_bits: int, signed_out: bool) -> tuple[dict, dict]:
     """Random per-channel requantization: most channels scale a `magnitude_bits` value onto the output range with
-    a 24-bit multiplier; a quarter use small multipliers and shifts (0 included), where round-half-even ties are
-    frequent. Returns (Verilog parameters, arrays)."""
+    a 24-bit multiplier; in half the cases a quarter use small multipliers and shifts (0 included), where
+    round-half-even ties are frequent, the others keeping a SHIFT_BASE well above 2 (sf_round_clamp.v's cut). The
+    arrays hold whole shifts (the golden model's), the memory images their excess over SHIFT_BASE (shift_excess).
+    Returns (Verilog parameters, arrays)."""
     mult = rng.integers(1 << (MULT_BITS - 1), 1 << MULT_BITS, size=channels)
     shift = magnitude_bits + MULT_BITS - out_bits + rng.integers(-1, 3, size=channels)
-    ties = rng.random(channels) < 0.25
+    ties = (rng.random(channels) < 0.25) & (rng.random() < 0.5)
     mult[ties] = rng.integers(1, 8, size=ties.sum())
     shift[ties] = rng.integers(0, 4, size=ties.sum()) + max(0, magnitude_bits - out_bits)
+    base = int(shift.min())
     if signed_out:
         zp, lo, hi = int(rng.integers(-20, 20)), -(1 << (out_bits - 1)), (1 << (out_bits - 1)) - 1
     else:
         zp, lo, hi = int(rng.integers(0, 20)), 0, (1 << out_bits) - 1
         lo = zp if rng.random() < 0.5 else lo  # fused ReLU
-    params = dict(MULT_BITS=MULT_BITS, SHIFT_BITS=max(1, int(shift.max()).bit_length()), ZP=zp, LO=lo, HI=hi)
+    params = dict(MULT_BITS=MULT_BITS, SHIFT_BITS=max(1, int(shift.max() - base).bit_length()), SHIFT_BASE=base,
+                  ZP=zp, LO=lo, HI=hi)
     return params, {"mult": mult, "shift": shift}
+
+
+def shift_excess(params: dict, tables: dict):
+    """The shift table of a memory image: each channel's shift beyond SHIFT_BASE."""
+    return tables["shift"] - params["SHIFT_BASE"]
 
 
 def _divisor(rng, n: int, at_most: int = 8) -> int:
@@ -100,7 +109,7 @@ def _requant_case(rng, i):
     params.update(LANES=lanes, IN_BITS=in_bits, IN_SIGNED=int(in_signed), OUT_BITS=8, CG=channels // lanes,
                   ZP_IN=zp_in, PRODUCT_BITS=max(in_bits + 1 + MULT_BITS + 1, shift_max + 2))
     x = _uniform(rng, in_bits, in_signed, (FRAMES, channels, int(rng.integers(1, 4)), int(rng.integers(1, 4))))
-    image = emit_rtl.requant_memory(tables["mult"], tables["shift"], channels, lanes, params["SHIFT_BITS"])
+    image = emit_rtl.requant_memory(tables["mult"], shift_excess(params, tables), channels, lanes, params["SHIFT_BITS"])
     return {"params": params}, {"x": x, **tables}, {"PARAM_FILE": image}
 
 
@@ -237,8 +246,8 @@ def _mvau(rng, i):
                   WEIGHT_STORAGE=spec.WEIGHT_STORAGES.index(storage),
                   REQUANT_UNITS=spec.requant_units(pe, fan_in // simd))
     pad_value = int(_uniform(rng, 8, signed, ()))
-    weights, param_image = emit_rtl.mvau_memories(weight, bias, tables["mult"], tables["shift"], simd, pe, wbits,
-                                                  acc_bits, params["SHIFT_BITS"])
+    weights, param_image = emit_rtl.mvau_memories(weight, bias, tables["mult"], shift_excess(params, tables), simd,
+                                                  pe, wbits, acc_bits, params["SHIFT_BITS"])
     case = {"params": params, "stride": [1, 1], "pad": pad, "out_hw": [h, w], "pad_value": pad_value}
     images = {"WEIGHT_FILE": weights, "PARAM_FILE": param_image}
     if storage == "ddr":  # WEIGHT_FILE's tiles are the weight stream's words (hex, wider than numpy's integers)

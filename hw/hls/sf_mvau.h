@@ -22,8 +22,8 @@
 // Requantizers: L::REQUANT_UNITS of them (hw/spec.py requant_units: ceil(PE / SF)) serve the PE channels, each one
 // channel per iteration (struct requantizers), as sf_mvau.v's do.
 // L: in_t, in_word, out_t, out_word, w_t, acc_t, SIMD, PE, SF, NF, PIXELS, GROUP, BANKS, BANK_LANES, BANK_BITS,
-//    ACC_BITS, MULT_BITS, SHIFT_BITS, PRODUCT_BITS, ZP, LO, HI, MAC, PACK_SHIFT, REQUANT_UNITS, NAME (the layer, for
-//    csim's width check).
+//    ACC_BITS, MULT_BITS, SHIFT_BITS, SHIFT_BASE (the least shift: the shift tables hold the excess), PRODUCT_BITS,
+//    ZP, LO, HI, MAC, PACK_SHIFT, REQUANT_UNITS, NAME (the layer, for csim's width check).
 #ifndef SF_MVAU_H
 #define SF_MVAU_H
 
@@ -151,8 +151,8 @@ struct requantizers {
 #pragma HLS UNROLL
             const int pe = phase * UNITS + u;
             if (pe < L::PE)
-                ys[pe] = requantize<L::PRODUCT_BITS, L::MULT_BITS>(held[pe], mult[pe][nf], shift[pe][nf], L::ZP,
-                                                                   L::LO, L::HI);
+                ys[pe] = requantize<L::PRODUCT_BITS, L::MULT_BITS>(held[pe], mult[pe][nf],
+                                                                   L::SHIFT_BASE + shift[pe][nf], L::ZP, L::LO, L::HI);
         }
         if (++phase == PHASES) {
             typename L::out_word y;

@@ -5,7 +5,7 @@
 //   in : WORDS words of LANES lanes of in_t, each pixel's channels as CG consecutive words.
 //   out: WORDS words of LANES lanes of out_t: y = clamp(round_half_even((x - ZP_IN) * mult / 2**shift) + ZP, LO, HI)
 //        with the multiplier and shift of x's channel (compiler/ir.py).
-// L: in_t, diff_t (holds x - ZP_IN), out_t, out_word, LANES, CG, WORDS, ZP_IN, MULT_BITS, SHIFT_BITS,
+// L: in_t, diff_t (holds x - ZP_IN), out_t, out_word, LANES, CG, WORDS, ZP_IN, MULT_BITS, SHIFT_BITS, SHIFT_BASE,
 //    PRODUCT_BITS, ZP, LO, HI.
 #ifndef SF_REQUANT_H
 #define SF_REQUANT_H
@@ -28,7 +28,8 @@ void requant(IN& in, OUT& out, const rom_uint<L::MULT_BITS> mult[L::LANES][L::CG
         for (int l = 0; l < L::LANES; l++) {
 #pragma HLS UNROLL
             const typename num<typename L::diff_t>::type d = x[l] - L::ZP_IN;
-            y[l] = requantize<L::PRODUCT_BITS, L::MULT_BITS>(d, mult[l][cg], shift[l][cg], L::ZP, L::LO, L::HI);
+            y[l] = requantize<L::PRODUCT_BITS, L::MULT_BITS>(d, mult[l][cg], L::SHIFT_BASE + shift[l][cg],
+                                                              L::ZP, L::LO, L::HI);
         }
         typename L::out_word word;
         pack<typename L::out_t>(word, y);

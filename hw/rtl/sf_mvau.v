@@ -21,13 +21,14 @@
 // the next group meanwhile), a fold's SF tiles are read during its first pixel and replayed from an SF-word tile
 // buffer for the others. Either way NF * PIXELS * SF cycles.
 // Arithmetic (compiler/ir.py): acc = bias + sum(weight * x) in ACC_BITS, then
-// y = clamp(round_half_even(acc * mult / 2**shift) + ZP, LO, HI) per output channel; ReLU is the clamp.
+// y = clamp(round_half_even(acc * mult / 2**(SHIFT_BASE + shift)) + ZP, LO, HI) per output channel; ReLU is the
+// clamp.
 // Memories ($readmemh, written by compiler/emit_rtl.py):
 //   WEIGHT_FILE: NF * SF words, word nf * SF + sf = the tile of output channels nf*PE .. nf*PE+PE-1 and input
 //                vector positions sf*SIMD .. sf*SIMD+SIMD-1; weight (pe, s) in bits [(pe*SIMD + s) * W_BITS, ...),
 //                two's complement. Not read when the weights are streamed.
 //   PARAM_FILE : NF words, PE fields of ACC_BITS + MULT_BITS + SHIFT_BITS bits, lowest PE first: bias (two's
-//                complement), then multiplier, then shift, lowest bits first.
+//                complement), then multiplier, then shift beyond SHIFT_BASE (sf_round_clamp.v), lowest bits first.
 // Pipeline: read (weights, parameters, replay buffers) -> dot products (ceil(log2 SIMD) adder-tree stages, none for
 // SIMD = 1) -> accumulate -> requant product -> round and clamp into the output register: 5 + ceil(log2 SIMD)
 // register stages (compiler/perf.py mvau_fill). The requantizers (a 24-bit product, a barrel shift, a clamp: about
@@ -59,6 +60,7 @@ module sf_mvau #(
     parameter integer ACC_BITS = 24,
     parameter integer MULT_BITS = 24,
     parameter integer SHIFT_BITS = 6,
+    parameter integer SHIFT_BASE = 0,
     parameter integer PRODUCT_BITS = ACC_BITS + MULT_BITS + 1,
     parameter integer ZP = 0,
     parameter integer LO = 0,
@@ -395,7 +397,8 @@ module sf_mvau #(
             end
             wire signed [PRODUCT_BITS-1:0] wide = product4;
             sf_round_clamp #(
-                .P(PRODUCT_BITS), .SHIFT_BITS(SHIFT_BITS), .OUT_BITS(OUT_BITS), .ZP(ZP), .LO(LO), .HI(HI)
+                .P(PRODUCT_BITS), .SHIFT_BITS(SHIFT_BITS), .SHIFT_BASE(SHIFT_BASE), .OUT_BITS(OUT_BITS), .ZP(ZP),
+                .LO(LO), .HI(HI)
             ) rq (
                 .p(wide), .shift(shift4), .y(y)
             );

@@ -5,10 +5,10 @@
 //   in : WORDS words of LANES lanes of IN_BITS bits (signed if IN_SIGNED), each pixel's channels as CG consecutive
 //        words.
 //   out: WORDS words of LANES lanes of OUT_BITS bits:
-//        y = clamp(round_half_even((x - ZP_IN) * mult / 2**shift) + ZP, LO, HI) with the multiplier and shift of x's
-//        channel (compiler/ir.py).
+//        y = clamp(round_half_even((x - ZP_IN) * mult / 2**(SHIFT_BASE + shift)) + ZP, LO, HI) with the multiplier
+//        and shift of x's channel (compiler/ir.py).
 // PARAM_FILE ($readmemh, compiler/emit_rtl.py): CG words, word g holds LANES fields of MULT_BITS + SHIFT_BITS bits,
-// lowest lane first: the multiplier of channel g*LANES + l, then its shift.
+// lowest lane first: the multiplier of channel g*LANES + l, then its shift beyond SHIFT_BASE (sf_round_clamp.v).
 // Pipeline: read parameters -> product -> round and clamp into the output register, stalled as a whole while the
 // output register is full.
 module sf_requant #(
@@ -20,6 +20,7 @@ module sf_requant #(
     parameter integer ZP_IN = 0,
     parameter integer MULT_BITS = 24,
     parameter integer SHIFT_BITS = 6,
+    parameter integer SHIFT_BASE = 0,
     parameter integer PRODUCT_BITS = IN_BITS + MULT_BITS + 2,  // >= shift + 2 as well
     parameter integer ZP = 0,
     parameter integer LO = 0,
@@ -86,7 +87,8 @@ module sf_requant #(
             end
             wire signed [PRODUCT_BITS-1:0] wide = product;
             sf_round_clamp #(
-                .P(PRODUCT_BITS), .SHIFT_BITS(SHIFT_BITS), .OUT_BITS(OUT_BITS), .ZP(ZP), .LO(LO), .HI(HI)
+                .P(PRODUCT_BITS), .SHIFT_BITS(SHIFT_BITS), .SHIFT_BASE(SHIFT_BASE), .OUT_BITS(OUT_BITS), .ZP(ZP),
+                .LO(LO), .HI(HI)
             ) rq (
                 .p(wide), .shift(shift), .y(ys[l*OUT_BITS+:OUT_BITS])
             );
