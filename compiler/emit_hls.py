@@ -342,7 +342,8 @@ class _Builder:
             weights = self.weight_stream(layer, nf * sf * layer.weight_passes)
             out.channel_major, out.group = True, layer.weight_group
             self.process(layer.name, "mvau_streamed", layer.name,
-                         config + [("int", "GROUP", layer.weight_group), ("type", "w_word", weights.word)],
+                         config + [("int", "GROUP", layer.weight_group), ("int", "W_BEATS", weights.lanes),
+                                   ("type", "w_word", weights.word)],
                          [x, weights], [out], [x.var, weights.var, out.var, bias, mult, shift])
         else:
             if self.with_weights:

@@ -58,12 +58,22 @@ def window_schedule(c: dict) -> WindowSchedule:
     return WindowSchedule(cycles, lead * cg, gap)
 
 
+def streamed_mvau_cycles(pixels: int, group: int, nf: int, sf: int, beats: int) -> int:
+    """An MVAU whose weights stream in (sf_mvau.h mvau_streamed): a neuron fold of a pixel group takes SF cycles per
+    pixel, or, when the group has fewer pixels than a tile has beats, the SF tiles' beats, which the weights port
+    delivers one a cycle (a short last group of rows can be that)."""
+    sizes = [min(group, pixels - first) for first in range(0, pixels, group)]
+    return nf * sf * sum(max(size, beats) for size in sizes)
+
+
 def kernel_cycles(kernel: str, c: dict) -> int:
     """Free-running cycles per frame of one process: kernel name and integer configuration (emit_hls Process)."""
     if kernel == "window":
         return window_schedule(c).cycles
-    if kernel in ("mvau", "mvau_streamed"):
+    if kernel == "mvau":
         return c["PIXELS"] * c["NF"] * c["SF"]
+    if kernel == "mvau_streamed":
+        return streamed_mvau_cycles(c["PIXELS"], c["GROUP"], c["NF"], c["SF"], c["W_BEATS"])
     if kernel == "maxpool":
         return c["PIXELS"] * c["K"] * c["CG"]
     if kernel == "pool":

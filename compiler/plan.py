@@ -197,14 +197,14 @@ class Planner:
                         beats = spec.weight_tile_beats(pe, simd, layer.weight_bits)
                         for rows in [pin["ddr_rows"]] if "ddr_rows" in pin else _pass_rows(ho):
                             # its input FIFO holds a pixel group, its weight FIFO a fold's tiles
-                            group, passes = rows * wo, -(-ho // rows)
+                            group = rows * wo
                             cost = (kernel_costs.mvau_cost(simd, pe, sf, nf, x.bits, layer.weight_bits,
                                                            layer.acc_bits, mac, storage, shift_bits=shift_bits,
                                                            group=group)
                                     + kernel_costs.fifo_cost(simd * x.bits, fifo.streamed_input_depth(group * sf, sf))
                                     + kernel_costs.fifo_cost(beats * spec.AXI_STREAM_BITS,
                                                              fifo.streamed_weights_depth(sf)) + around)
-                            option_cycles = max(cycles, passes * nf * sf * beats)  # the weights port: a beat a cycle
+                            option_cycles = max(cycles, perf.streamed_mvau_cycles(ho * wo, group, nf, sf, beats))
                             options.append(Option(simd, pe, mac, storage, 0 if rows == ho else rows, option_cycles,
                                                   cost_vector(cost)))
         if not options:
