@@ -88,6 +88,9 @@ def test_pins_are_kept_and_bad_ones_rejected(model):
                             ({"layers": {"conv1": {"mac": "dsp3"}}}, "conv1 mac='dsp3'"),
                             ({"layers": {"conv1": {"weight_storage": "uram"}}}, "one of bram, lutram, ddr"),
                             ({"layers": {"conv1": {"weight_storage": "ddr"}}}, "feeds a global pool alone"),
+                            ({"layers": {"conv10": {"ddr_rows": 2}}}, "only with weight_storage='ddr'"),
+                            ({"layers": {"conv10": {"weight_storage": "ddr", "ddr_rows": 0}}}, "1 to its"),
+                            ({"layers": {"fire2_expand3x3": {"simd": 5}}}, "input vector (kernel x input channels)"),
                             ({"layers": {"fire2_squeeze": {"pe": 1, "mac": "dsp_packed"}}}, "no possible"),
                             ({"folding": {}}, "JSON object")]:
         with pytest.raises(UserError, match=re.escape(message)):

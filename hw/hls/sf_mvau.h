@@ -210,7 +210,7 @@ void mvau(IN& in, OUT& out, const WEIGHTS& weights, const rom_int<L::ACC_BITS> b
 #pragma HLS ARRAY_PARTITION variable=mult complete dim=1
 #pragma HLS ARRAY_PARTITION variable=shift complete dim=1
     typename L::in_word inputs[L::SF];  // the pixel's input vector, replayed for every neuron fold after the first
-    typename num<typename L::acc_t>::type acc[L::PE];
+    typename num<typename L::acc_t>::type acc[L::PE] = {};  // for g++: a pixel's first tile writes it before any read
 #pragma HLS ARRAY_PARTITION variable=acc complete
     requantizers<L> rq;
 #pragma HLS ARRAY_PARTITION variable=rq.held complete
@@ -248,7 +248,7 @@ void mvau_streamed(IN& in, WIN& weights_in, OUT& out, const rom_int<L::ACC_BITS>
     rom_uint<L::BANK_BITS> tiles[L::PE][L::BANKS][L::SF];  // the neuron fold's weights, [pe][bank][sf]
 #pragma HLS ARRAY_PARTITION variable=tiles complete dim=1
 #pragma HLS ARRAY_PARTITION variable=tiles complete dim=2
-    typename num<typename L::acc_t>::type acc[L::PE];
+    typename num<typename L::acc_t>::type acc[L::PE] = {};  // for g++: a pixel's first tile writes it before any read
 #pragma HLS ARRAY_PARTITION variable=acc complete
     requantizers<L> rq;
 #pragma HLS ARRAY_PARTITION variable=rq.held complete
