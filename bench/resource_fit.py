@@ -12,7 +12,7 @@ and the memory mapping thresholds the model implies. Nothing is cached. About 3 
 --build BUILD adds the distinct non-MVAU instances of a build made with `squeezeflow compile --backend rtl`.
 --refit prints the least-squares LUT coefficients on this grid next to kernel_costs.LUT_COEF (which were fitted on
 a larger exploration grid, about 330 syntheses: use it with --full), and sf_mvau's LUT and FF coefficients next to
-kernel_costs.MVAU_LUT and MVAU_FF (fitted with --only sf_mvau --full).
+kernel_costs.MVAU_LUT and MVAU_FF (non-negative least squares; fitted with --only sf_mvau --full).
 """
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 import numpy as np
 from rich.console import Console
 from rich.table import Table
+from scipy.optimize import nnls
 from tqdm import tqdm
 
 from squeezeflow.compiler import kernel_costs as kc
@@ -354,7 +355,8 @@ def refit(done, console) -> None:
         x = np.array([[m[column][n] for n in coef] for m in mvaus], dtype=float)
         y = np.array([m[0][resource] - getattr(m[3], resource) for m in mvaus], dtype=float)
         w = 1 / np.maximum([m[0][resource] for m in mvaus], 1)  # relative errors: small instances count too
-        fitted, *_ = np.linalg.lstsq(x * w[:, None], y * w, rcond=None)
+        # non-negative: an unconstrained fit trades terms against each other into negative costs (the requantizer)
+        fitted, _ = nnls(x * w[:, None], y * w)
         pairs = ", ".join(f"{n!r}: {coef[n]:g} -> {v:.2f}" for n, v in zip(coef, fitted))
         console.print(f"  sf_mvau {resource.upper()} ({len(mvaus)} points): {pairs}")
     for module, coef in kc.LUT_COEF.items():

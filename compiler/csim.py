@@ -133,6 +133,8 @@ def decode_stream(raw, stream):
     innermost) whatever the stream's order."""
     import numpy as np
 
+    from .perf import pixel_groups
+
     width = stream.lanes * stream.bits
     words = raw.reshape(-1, -(-width // 64))
     bits = np.unpackbits(words.astype("<u8").view(np.uint8), axis=1, bitorder="little")[:, :width]
@@ -141,11 +143,11 @@ def decode_stream(raw, stream):
     if stream.signed:
         values -= (values >> (stream.bits - 1)) << stream.bits
     if stream.channel_major:  # by pixel group, each group's words by channel group
-        groups = []
-        for first in range(0, stream.pixels, stream.group):
-            size = min(stream.group, stream.pixels - first)
+        groups, first = [], 0
+        for size in pixel_groups(stream.pixels, stream.group):
             block = values[first * stream.pixel_words:(first + size) * stream.pixel_words]
             groups.append(block.reshape(stream.pixel_words, size, stream.lanes).transpose(1, 0, 2).reshape(-1))
+            first += size
         values = np.concatenate(groups)
     return values.reshape(-1)
 

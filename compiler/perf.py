@@ -58,12 +58,16 @@ def window_schedule(c: dict) -> WindowSchedule:
     return WindowSchedule(cycles, lead * cg, gap)
 
 
+def pixel_groups(pixels: int, group: int) -> list[int]:
+    """The sizes of a frame's pixel groups for streamed weights: `group` pixels each, the last one the rest."""
+    return [min(group, pixels - first) for first in range(0, pixels, group)]
+
+
 def streamed_mvau_cycles(pixels: int, group: int, nf: int, sf: int, beats: int) -> int:
     """An MVAU whose weights stream in (sf_mvau.h mvau_streamed): a neuron fold of a pixel group takes SF cycles per
     pixel, or, when the group has fewer pixels than a tile has beats, the SF tiles' beats, which the weights port
     delivers one a cycle (a short last group of rows can be that)."""
-    sizes = [min(group, pixels - first) for first in range(0, pixels, group)]
-    return nf * sf * sum(max(size, beats) for size in sizes)
+    return nf * sf * sum(max(size, beats) for size in pixel_groups(pixels, group))
 
 
 def kernel_cycles(kernel: str, c: dict) -> int:
@@ -114,7 +118,7 @@ def tail_cycles(kernel: str, c: dict) -> int:
     if kernel == "mvau":
         return c["NF"] * c["SF"] + mvau_fill(c)
     if kernel == "mvau_streamed":  # the last pixel group is read during its first neuron fold; the others replay it
-        last_group = c["PIXELS"] - (-(-c["PIXELS"] // c["GROUP"]) - 1) * c["GROUP"]
+        last_group = pixel_groups(c["PIXELS"], c["GROUP"])[-1]
         return (c["NF"] - 1) * last_group * c["SF"] + c["SF"] + mvau_fill(c)
     if kernel == "maxpool":
         return c["K"] * c["CG"]
