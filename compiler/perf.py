@@ -118,7 +118,7 @@ def tail_cycles(kernel: str, c: dict) -> int:
     if kernel == "mvau":
         return c["NF"] * c["SF"] + mvau_fill(c)
     if kernel == "mvau_streamed":  # the last pixel group is read during its first neuron fold; the others replay it
-        last_group = pixel_groups(c["PIXELS"], c["GROUP"])[-1]
+        last_group = max(pixel_groups(c["PIXELS"], c["GROUP"])[-1], c["W_BEATS"])  # or wait for the weights
         return (c["NF"] - 1) * last_group * c["SF"] + c["SF"] + mvau_fill(c)
     if kernel == "maxpool":
         return c["K"] * c["CG"]
