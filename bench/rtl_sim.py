@@ -1,4 +1,4 @@
-"""Cycle-accurate RTL simulation of SqueezeNet 1.1 W6A8 at 224x224: frames back to back in Verilator.
+"""Cycle-accurate RTL simulation of SqueezeNet 1.1 (or --arch 1.0) W6A8 at 224x224: frames back to back in Verilator.
 
 Quantizes the trained weights of ../shared (random weights, said so, when they are missing) on 64 calibration photos
 of the ImageNet sample, compiles with the RTL back end and the planner's folding for --board (--max-util,
@@ -9,6 +9,7 @@ of the ImageNet sample, compiles with the RTL back end and the planner's folding
 model. The quantized model is kept in --work and reused, the build made again each run; record the figures in
 docs/rtl.md and docs/planner.md.
     python bench/rtl_sim.py [--shared ../shared] [--frames 4] [--work build/bench_rtl] [--board ultra96v2]
+                            [--arch squeezenet1_1 | squeezenet1_0]
                             [--max-util 0.9 | --target-fps F] [--per-layer] [--json]
 """
 from __future__ import annotations
@@ -32,6 +33,8 @@ def main() -> int:
     parser.add_argument("--frames", type=int, default=4, help="photos simulated back to back (default 4)")
     parser.add_argument("--work", default=str(ROOT / "build" / "bench_rtl"), help="model and build folder (reused)")
     parser.add_argument("--board", default="ultra96v2", choices=list(BOARDS), help="folding target")
+    parser.add_argument("--arch", default="squeezenet1_1", choices=["squeezenet1_1", "squeezenet1_0"],
+                        help="network (../shared holds trained weights for 1.1 only: 1.0 gets random ones)")
     plan = parser.add_mutually_exclusive_group()
     plan.add_argument("--max-util", type=float, help="planner budget (default: the planner's)")
     plan.add_argument("--target-fps", type=float, help="planner target")
@@ -40,20 +43,21 @@ def main() -> int:
     args = parser.parse_args()
     shared, work = Path(args.shared), Path(args.work)
     work.mkdir(parents=True, exist_ok=True)
-    weights = shared / "models" / "squeezenet1_1_imagenet.pth"
+    weights = shared / "models" / f"{args.arch}_imagenet.pth"
     photos = shared / "data" / "imagenet_sample"
     if not photos.is_dir():
         photos = foolbox_dir()
     trained = weights.is_file()
-    model = work / f"squeezenet1_1_w6a8_224_{'trained' if trained else 'random'}.onnx"
+    model = work / f"{args.arch}_w6a8_224_{'trained' if trained else 'random'}.onnx"
     if not model.is_file():
-        quantize = ["quantize", "--arch", "squeezenet1_1", "--calib", str(photos), "--calib-count", "64",
+        quantize = ["quantize", "--arch", args.arch, "--calib", str(photos), "--calib-count", "64",
                     "-o", str(model)] + (["--weights", str(weights)] if trained else [])
         if cli.main(quantize):
             return 1
     planning = (["--max-util", str(args.max_util)] if args.max_util else []) + (
         ["--target-fps", str(args.target_fps)] if args.target_fps else [])
-    build = work / "_".join(["build", args.board, *[a.lstrip("-") for a in planning]])
+    build = work / "_".join(["build", *([] if args.arch == "squeezenet1_1" else [args.arch]), args.board,
+                             *[a.lstrip("-") for a in planning]])
     # compiled every time (seconds): a build left from an older compiler or RTL would measure that one; Verilator's
     # model is cached by rtlsim under a hash of the generated sources
     if cli.main(["compile", str(model), "-o", str(build), "--backend", "rtl", "--board", args.board, *planning]):
@@ -77,7 +81,8 @@ def main() -> int:
         print(json.dumps(result))
     else:
         clock = 1e6 * estimate["clock_mhz"]
-        print(f"SqueezeNet 1.1 W6A8 224x224 ({'trained' if trained else 'RANDOM'} weights), {args.board} folding, "
+        print(f"SqueezeNet {args.arch[-3:].replace('_', '.')} W6A8 224x224 ({'trained' if trained else 'RANDOM'} "
+              f"weights), {args.board} folding, "
               f"{result['n']} frames back to back in Verilator")
         print(f"  latency   {result['latency_cycles']:>10,} cycles (first frame, first input beat to last output beat)")
         print(f"  interval  {result['interval_cycles']:>10,} cycles/frame (steady state; "
