@@ -159,6 +159,11 @@ def window_lanes(simd: int, channels: int) -> int:
     return math.gcd(simd, channels)
 
 
+def input_lanes(layer: ir.Conv) -> int:
+    """Lanes of the words a convolution reads from its producer: its window's, or SIMD for a pointwise one."""
+    return window_lanes(layer.simd, layer.in_channels) if layer.windowed else layer.simd
+
+
 def bank_lanes(simd: int, weight_bits: int) -> int:
     """Lanes per HLS weight memory word: the largest divisor of SIMD whose word fits 64 bits (a BRAM port is 72)."""
     return max(d for d in range(1, simd + 1) if simd % d == 0 and (d * weight_bits <= 64 or d == 1))
@@ -285,10 +290,7 @@ class _Builder:
         value_bits = 8 * spec.INPUT_BYTES_PER_VALUE
         if t.bits > value_bits:
             raise UserError(f"the input is {t.bits}-bit; the input stream carries {value_bits}-bit values")
-        lanes = 1
-        if isinstance(first, ir.Conv):  # the lanes it reads
-            lanes = window_lanes(first.simd, c) if first.windowed else first.simd
-        s = self.typed(ir.NETWORK_INPUT, t, lanes, c, h * w)
+        s = self.typed(ir.NETWORK_INPUT, t, input_lanes(first) if isinstance(first, ir.Conv) else 1, c, h * w)
         self.process("input", "axis_in", "input",
                      [("int", "AXI_BITS", spec.AXI_STREAM_BITS), ("int", "VALUE_BITS", value_bits),
                       ("type", "value_t", _lane_type(value_bits, t.signed)), ("type", "lane_t", s.lane),
@@ -312,8 +314,8 @@ class _Builder:
         (x,) = self._inputs(layer)
         shape = self.net.shape_of(layer.inputs[0])
         o, ho, wo = layer.out_shape
+        x = self.regroup(x, input_lanes(layer), layer.name)
         if layer.windowed:  # SIMD may span kernel positions: the window's words are then gathered into SIMD lanes
-            x = self.regroup(x, window_lanes(layer.simd, layer.in_channels), layer.name)
             x = self.window(layer.name, x, shape, layer.kernel, layer.stride, layer.pad, (ho, wo), layer.pad_value)
         x = self.regroup(x, layer.simd, layer.name)
         out = self.typed(layer.name, layer.out_type, layer.pe, o, ho * wo)

@@ -176,14 +176,12 @@ class Planner:
                 sf, nf, (ho, wo) = layer.fan_in // simd, o // pe, layer.out_shape[1:]
                 kernels = _conv_kernels(self.net, layer, simd, pe)
                 cycles = max(perf.kernel_cycles(k, cfg) for k, cfg in kernels)
-                kind, window = kernels[0]
                 around = downstream[pe]  # with its input window and the regroup after it, if any
-                if kind == "window":
-                    lanes = window_lanes(simd, c)
-                    around = around + kernel_costs.window_cost(window, lanes, x.bits)
-                    if lanes != simd:
-                        around = around + kernel_costs.kernel_cost("regroup", {"IN_LANES": lanes, "OUT_LANES": simd,
-                                                                               "BITS": x.bits})
+                for kind, cfg in kernels[:[k for k, _ in kernels].index("mvau")]:  # its input's
+                    if kind == "window":
+                        around = around + kernel_costs.window_cost(cfg, c // cfg["CG"], x.bits)
+                    elif kind == "regroup":
+                        around = around + kernel_costs.kernel_cost("regroup", {**cfg, "BITS": x.bits})
                 for mac in [pin["mac"]] if "mac" in pin else spec.MAC_IMPLS:
                     if mac == "dsp_packed" and not (pe % 2 == 0 and spec.packs(x.bits, x.signed, layer.weight_bits,
                                                                                  simd, self.board.dsp_type)):

@@ -188,6 +188,14 @@ inline typename num<ap_int<P> >::type round_shift(typename num<ap_int<P> >::type
     return floor + (up ? 1 : 0);
 }
 
+// Streamed weights' pixel groups (sf::mvau_streamed, sf::gap CHANNEL_MAJOR): GROUP pixels each, the last group the
+// rest; the size of the group that starts at pixel `first`.
+template <int PIXELS, int GROUP>
+inline int group_size(int first) {
+#pragma HLS INLINE
+    return PIXELS - first < GROUP ? PIXELS - first : GROUP;
+}
+
 // ir.py's requant: clamp(round_half_even(acc * mult / 2**shift) + zp, lo, hi), with acc * mult formed in P bits.
 template <int P, int MULT_BITS, class ACC>
 inline typename num<ap_int<P> >::type requantize(ACC acc, typename num<ap_uint<MULT_BITS> >::type mult, int shift,

@@ -29,8 +29,7 @@ void gap(IN& in, OUT& out) {
             sums[cg][l] = before + x[l] - L::ZP;
         }
         if (L::CHANNEL_MAJOR) {  // pixel, then channel group, then group
-            const int size = L::PIXELS - first < L::GROUP ? L::PIXELS - first : L::GROUP;
-            if (++pixel == size) {
+            if (++pixel == group_size<L::PIXELS, L::GROUP>(first)) {
                 pixel = 0;
                 if (++cg == L::CG) {
                     cg = 0;

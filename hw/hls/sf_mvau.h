@@ -275,8 +275,7 @@ void mvau_streamed(IN& in, WIN& weights_in, OUT& out, const rom_int<L::ACC_BITS>
         at++;
         if (++sf == L::SF) {
             sf = 0;
-            const int size = L::PIXELS - first < L::GROUP ? L::PIXELS - first : L::GROUP;
-            if (++pixel == size) {
+            if (++pixel == group_size<L::PIXELS, L::GROUP>(first)) {
                 pixel = 0;
                 at = 0;
                 if (++nf == L::NF) {

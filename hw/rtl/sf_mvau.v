@@ -31,10 +31,11 @@
 //                complement), then multiplier, then shift beyond SHIFT_BASE (sf_round_clamp.v), lowest bits first.
 // Pipeline: read (weights, parameters, replay buffers) -> dot products (ceil(log2 SIMD) adder-tree stages, none for
 // SIMD = 1) -> accumulate -> requant product -> round and clamp into the output register: 5 + ceil(log2 SIMD)
-// register stages (compiler/perf.py mvau_fill). The requantizers (a 24-bit product, a barrel shift, a clamp: about
-// 170 LUTs and one or two DSPs each) may be shared: REQUANT_UNITS of them (hw/spec.py requant_units: ceil(PE / SF)),
-// each taking PHASES = ceil(PE / REQUANT_UNITS) channels one per cycle, which keeps up as long as SF >= PHASES, a
-// pixel's accumulators being complete once every SF cycles. Sharing adds a holding register and PHASES stages.
+// register stages (compiler/perf.py mvau_fill). The requantizers (a 24-bit product, a rounding shift over the
+// channels' spread beyond SHIFT_BASE, a clamp: one or two DSPs each) may be shared: REQUANT_UNITS of them
+// (hw/spec.py requant_units: ceil(PE / SF)), each taking PHASES = ceil(PE / REQUANT_UNITS) channels one per cycle,
+// which keeps up as long as SF >= PHASES, a pixel's accumulators being complete once every SF cycles. Sharing adds
+// a holding register and PHASES stages.
 // One enable stalls every stage while the output register is full: II = 1 whenever the consumer keeps up (and,
 // streamed, the weights come one word per cycle during a fold's first pixel), and no word is lost under any
 // backpressure. A cycle takes an input word while nf = 0 and a weight word while
