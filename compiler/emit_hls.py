@@ -154,8 +154,9 @@ def pool_is_separable(hw, kernel, stride, pad, out_hw) -> bool:
 
 
 def window_lanes(simd: int, channels: int) -> int:
-    """Lanes of a windowed convolution's window words: SIMD when it divides the input channels; else (SIMD a divisor
-    of the fan-in KH*KW*C, spanning kernel positions) their gcd, the window's words then gathered into SIMD lanes."""
+    """Lanes of a windowed convolution's window words: SIMD when it divides the input channels; else (SIMD spanning
+    kernel positions) their gcd, the window's words then gathered into SIMD lanes, each pixel's last word
+    zero-padded when SIMD does not divide the fan-in KH*KW*C (ir.Conv.sf)."""
     return math.gcd(simd, channels)
 
 
@@ -223,15 +224,18 @@ class _Builder:
             self.edges[(name, consumer)] = branch
 
     def regroup(self, s: Stream, lanes: int, owner: str) -> Stream:
-        """`s` with `lanes` values per word (through the gcd when neither lane count divides the other)."""
+        """`s` with `lanes` values per word (through the gcd when neither lane count divides the other). Gathered
+        into wider words, a pixel whose values do not fill its last word has it zero-padded (a windowed
+        convolution's fan-in into SIMD lanes, ir.Conv.sf)."""
         if s.lanes == lanes:
             return s
         if s.lanes % lanes and lanes % s.lanes:
             s = self.regroup(s, math.gcd(s.lanes, lanes), owner)
-        out = self.stream(f"{s.name}@{lanes}", s.bits, s.signed, lanes, s.channels, s.pixels)
+        out = self.stream(f"{s.name}@{lanes}", s.bits, s.signed, lanes, -(-s.channels // lanes) * lanes, s.pixels)
         self.process(out.name, "regroup", owner,
                      [("type", "lane_t", s.lane), ("type", "in_word", s.word), ("type", "out_word", out.word),
-                      ("int", "IN_LANES", s.lanes), ("int", "OUT_LANES", lanes), ("int", "IN_WORDS", s.words)],
+                      ("int", "IN_LANES", s.lanes), ("int", "OUT_LANES", lanes), ("int", "IN_WORDS", s.words),
+                      ("int", "BLOCK_WORDS", s.pixel_words)],
                      [s], [out], [s.var, out.var])
         return out
 
@@ -319,7 +323,7 @@ class _Builder:
             x = self.window(layer.name, x, shape, layer.kernel, layer.stride, layer.pad, (ho, wo), layer.pad_value)
         x = self.regroup(x, layer.simd, layer.name)
         out = self.typed(layer.name, layer.out_type, layer.pe, o, ho * wo)
-        sf, nf = layer.fan_in // layer.simd, o // layer.pe
+        sf, nf = layer.sf, o // layer.pe
         lanes = bank_lanes(layer.simd, layer.weight_bits)
         banks, bank_bits = layer.simd // lanes, lanes * layer.weight_bits
         prefix = _ident(layer.name)
@@ -379,9 +383,9 @@ class _Builder:
     def weight_table(self, layer: ir.Conv, prefix: str, lanes: int, banks: int, bank_bits: int) -> Table:
         """weights[pe][bank][tile]: tile t = nf * SF + sf of output channel nf * PE + pe; input lane
         b * lanes + l of the tile in bits [l * wbits, (l + 1) * wbits) of bank b, two's complement (sf_mvau.h)."""
-        w = self.arrays[f"{layer.name}.weight"].astype(np.int64)  # O, C, KH, KW
-        o, simd, pe, wbits = w.shape[0], layer.simd, layer.pe, layer.weight_bits
-        vectors = w.transpose(0, 2, 3, 1).reshape(o // pe, pe, -1, banks, lanes)  # nf, pe, sf, bank, lane
+        vectors = weight_vectors(self.arrays[f"{layer.name}.weight"], layer.simd)
+        o, simd, pe, wbits = len(vectors), layer.simd, layer.pe, layer.weight_bits
+        vectors = vectors.reshape(o // pe, pe, -1, banks, lanes)  # nf, pe, sf, bank, lane
         offsets = np.arange(lanes, dtype=np.uint64) * np.uint64(wbits)
         fields = (vectors & ((1 << wbits) - 1)).astype(np.uint64) << offsets
         words = np.bitwise_or.reduce(fields, axis=-1)  # nf, pe, sf, bank
@@ -507,10 +511,18 @@ def consumer_graph(net: ir.Network, arrays: dict[str, np.ndarray], layer: ir.Con
     return b.g
 
 
+def weight_vectors(weight: np.ndarray, simd: int) -> np.ndarray:
+    """OIHW `weight` as each output channel's input vector in the order the window generator reads it (kernel row,
+    column, then channel), zero-padded to whole SIMD words (ir.Conv.sf): (O, SF * SIMD) int64."""
+    w = np.asarray(weight, dtype=np.int64)
+    vectors = w.transpose(0, 2, 3, 1).reshape(len(w), -1)
+    return np.pad(vectors, [(0, 0), (0, -vectors.shape[1] % simd)])
+
+
 def weight_tiles(weight: np.ndarray, simd: int, pe: int) -> np.ndarray:
     """OIHW `weight` as sf_mvau's tiles: (NF * SF, PE * SIMD), tile nf * SF + sf, weight (pe, s) at pe * SIMD + s."""
-    w = np.asarray(weight, dtype=np.int64)
-    tiles = w.transpose(0, 2, 3, 1).reshape(w.shape[0] // pe, pe, -1, simd).transpose(0, 2, 1, 3)  # nf, sf, pe, simd
+    vectors = weight_vectors(weight, simd)
+    tiles = vectors.reshape(len(vectors) // pe, pe, -1, simd).transpose(0, 2, 1, 3)  # nf, sf, pe, simd
     return tiles.reshape(-1, pe * simd)
 
 
@@ -522,7 +534,7 @@ def ddr_weight_layers(net: ir.Network) -> list[ir.Conv]:
 def ddr_weight_beats(net: ir.Network) -> int:
     """Beats per frame on the weights port (hw/spec.py WEIGHTS_PORT): every streamed tile, padded to whole beats,
     once per pass."""
-    return sum(layer.weight_passes * (layer.out_shape[0] // layer.pe) * (layer.fan_in // layer.simd)
+    return sum(layer.weight_passes * (layer.out_shape[0] // layer.pe) * layer.sf
                * spec.weight_tile_beats(layer.pe, layer.simd, layer.weight_bits) for layer in ddr_weight_layers(net))
 
 

@@ -166,7 +166,7 @@ def kernel_params(net: ir.Network, p) -> dict[str, int]:
     if k == "pool":
         return {**pick("LANES CG H W KH KW SH SW PT PL HO WO NA NB"), "BITS": x.bits, "SIGNED": x.signed}
     if k == "regroup":
-        return {**pick("IN_LANES OUT_LANES"), "BITS": x.bits}
+        return {**pick("IN_LANES OUT_LANES BLOCK_WORDS"), "BITS": x.bits}
     if k == "requant":
         return {**pick("LANES CG ZP_IN MULT_BITS SHIFT_BITS SHIFT_BASE PRODUCT_BITS ZP LO HI"), "IN_BITS": x.bits,
                 "IN_SIGNED": x.signed, "OUT_BITS": y.bits}

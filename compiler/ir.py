@@ -101,7 +101,7 @@ class Conv(Layer):
     pad_value: int = 0
     requant: Requant | None = None
     role: str = ""  # "conv1", "squeeze", "expand1x1", "expand3x3", "classifier"
-    simd: int = 1  # input channels consumed per cycle (folding; the planner sets it)
+    simd: int = 1  # input values (channels; for a windowed one, of its fan-in) consumed per cycle (the planner sets it)
     pe: int = 1  # output channels produced in parallel
     weight_storage: str = "bram"  # where the weights live on chip: hw/spec.py WEIGHT_STORAGES (HLS BIND_STORAGE)
     mac: str = "dsp"  # how the SIMD x PE multiplications map: hw/spec.py MAC_IMPLS
@@ -114,6 +114,12 @@ class Conv(Layer):
     @property
     def fan_in(self) -> int:
         return self.in_channels * self.kernel[0] * self.kernel[1]
+
+    @property
+    def sf(self) -> int:
+        """SIMD words per output pixel: the fan-in, its last word zero-padded when SIMD does not divide it (a windowed
+        convolution's SIMD need not: its window words are regrouped into SIMD lanes pixel by pixel)."""
+        return -(-self.fan_in // self.simd)
 
     @property
     def macs(self) -> int:

@@ -83,7 +83,9 @@ def kernel_cycles(kernel: str, c: dict) -> int:
     if kernel == "pool":
         return c["H"] * c["W"] * c["CG"]
     if kernel == "regroup":
-        return max(c["IN_WORDS"], c["IN_WORDS"] * c["IN_LANES"] // c["OUT_LANES"])
+        r_in, r_out = max(1, c["OUT_LANES"] // c["IN_LANES"]), max(1, c["IN_LANES"] // c["OUT_LANES"])
+        slots = -(-c["BLOCK_WORDS"] // r_in) * r_in  # a block's words and its zero fill (sf_regroup.h)
+        return c["IN_WORDS"] // c["BLOCK_WORDS"] * slots * r_out
     if kernel in ("requant", "add", "duplicate"):
         return c["WORDS"]
     if kernel == "gap":

@@ -46,7 +46,8 @@ from .kernel_costs import RESOURCES
 
 DEFAULT_MAX_UTIL = 0.85
 REPAIR_MOVES = 400
-PRICE_ROUNDS = 40
+PRICE_ROUNDS = 100
+PRICE_DECAY = 0.97  # the pricing step (an exponent of the overuse) shrinks each round, so that prices settle
 TIGHTEN_PROBES = 8  # whole-estimate probes between the fastest plan tried and the first that fits
 PROBE_REFITS = 3  # a probe plans again with the outside costs its own plan has (deeper FIFOs when faster)
 SETTLE_ROUNDS = 2  # rounds that only update the outside costs before the budget backs off
@@ -95,9 +96,12 @@ class Option:
     cost: np.ndarray  # RESOURCES
 
 
-def _simd_span(layer: ir.Conv) -> int:
-    """What SIMD divides: the input vector (fan-in) of a windowed convolution, the input channels of a pointwise one."""
-    return layer.fan_in if layer.windowed else layer.in_channels
+def _simd_choices(layer: ir.Conv) -> list[int]:
+    """The SIMD worth trying: for a pointwise convolution the divisors of its input channels; for a windowed one, whose
+    fan-in may end in a zero-padded word (ir.Conv.sf), the least SIMD for each number of words per pixel."""
+    if not layer.windowed:
+        return divisors(layer.in_channels)
+    return sorted({-(-layer.fan_in // sf) for sf in range(1, layer.fan_in + 1)})
 
 
 def _pass_rows(rows: int) -> list[int]:
@@ -115,9 +119,9 @@ def _conv_kernels(net: ir.Network, layer: ir.Conv, simd: int, pe: int) -> list[t
         lanes = window_lanes(simd, c)
         found.append(("window", _window_config(c // lanes, h, w, layer.kernel, layer.stride, layer.pad, ho, wo)))
         if lanes != simd:
-            found.append(("regroup", {"IN_LANES": lanes, "OUT_LANES": simd,
-                                      "IN_WORDS": ho * wo * layer.fan_in // lanes}))
-    found.append(("mvau", {"PIXELS": ho * wo, "NF": o // pe, "SF": layer.fan_in // simd, "SIMD": simd, "PE": pe}))
+            found.append(("regroup", {"IN_LANES": lanes, "OUT_LANES": simd, "IN_WORDS": ho * wo * layer.fan_in // lanes,
+                                      "BLOCK_WORDS": layer.fan_in // lanes}))
+    found.append(("mvau", {"PIXELS": ho * wo, "NF": o // pe, "SF": -(-layer.fan_in // simd), "SIMD": simd, "PE": pe}))
     consumers = net.consumers(layer.name)
     cg = o // pe
     if len(consumers) > 1:
@@ -152,6 +156,7 @@ class Planner:
         self.options = {layer.name: self._options(layer) for layer in self.convs}
         # All layers' options in one table for the search: row i is option self.flat[i] of layer self.layer_of[i].
         self.flat = [opt for options, _, _ in self.options.values() for opt in options]
+        self.row_of = {id(opt): i for i, opt in enumerate(self.flat)}
         sizes = [len(options) for options, _, _ in self.options.values()]
         self.ends = np.cumsum(sizes)
         self.starts = self.ends - sizes
@@ -169,11 +174,11 @@ class Planner:
         wide = (spec.MAX_WORD_BITS // x.bits, spec.MAX_WORD_BITS // layer.out_type.bits)
         downstream = {}  # PE -> the cost of the kernels whose lanes follow it
         shift_bits = layer.requant.shift_bits  # every convolution requantizes (lower.py)
-        for simd in [pin["simd"]] if "simd" in pin else [d for d in divisors(_simd_span(layer)) if d <= wide[0]]:
+        for simd in [pin["simd"]] if "simd" in pin else [d for d in _simd_choices(layer) if d <= wide[0]]:
             for pe in [pin["pe"]] if "pe" in pin else [d for d in divisors(o) if d <= wide[1]]:
                 if pe not in downstream:
                     downstream[pe] = self._downstream_cost(layer, pe)
-                sf, nf, (ho, wo) = layer.fan_in // simd, o // pe, layer.out_shape[1:]
+                sf, nf, (ho, wo) = -(-layer.fan_in // simd), o // pe, layer.out_shape[1:]
                 kernels = _conv_kernels(self.net, layer, simd, pe)
                 cycles = max(perf.kernel_cycles(k, cfg) for k, cfg in kernels)
                 around = downstream[pe]  # with its input window and the regroup after it, if any
@@ -230,14 +235,16 @@ class Planner:
         order = np.lexsort((score, self.layer_of))
         return order[self.starts]
 
-    def fit(self, interval: int, fixed: np.ndarray, max_util: np.ndarray) -> dict[str, Option] | None:
+    def fit(self, interval: int, fixed: np.ndarray, max_util: np.ndarray,
+            warm: dict[str, Option] | None = None) -> dict[str, Option] | None:
         """A choice within `interval` cycles that fits `max_util` (per resource) of the board, or None.
 
         Lagrangian pricing first: every layer takes its option of least priced cost; the price of each resource
         is multiplied by its use over budget, so that overused resources get dearer and idle ones cheaper, for
         PRICE_ROUNDS rounds. From the best of those, greedy repair of the multiple-choice knapsack: while a
         resource is over budget, make the single change of one layer's option that frees most of it per share of
-        the others' slack it takes."""
+        the others' slack it takes. With `warm` (a choice that fitted a longer interval), the repair also starts
+        from it, each layer too slow now taking its least-share option that is fast enough."""
         budget = self.capacity * max_util
         scale = np.where(budget > 0, budget, 1e-9)
         valid = self.cycles <= interval
@@ -246,15 +253,20 @@ class Planner:
         base = _effective(fixed)
         price = 1.0 / scale
         best, best_over = None, np.inf
-        for _ in range(PRICE_ROUNDS):
+        for round_ in range(PRICE_ROUNDS):
             current = self._cheapest(np.where(valid, self.eff @ price, np.inf))
             over = (base + self.eff[current].sum(axis=0)) / scale
             if over.max() < best_over:
                 best, best_over = current, over.max()
             if best_over <= 1:
                 break
-            price = price * np.clip(over, 0.5, 2.0)
-        for start in (best, self._cheapest(np.where(valid, (self.eff / scale).sum(axis=1), np.inf))):
+            price = price * np.clip(over, 0.5, 2.0) ** (PRICE_DECAY ** round_)
+        least_share = self._cheapest(np.where(valid, (self.eff / scale).sum(axis=1), np.inf))
+        starts = [best, least_share]
+        if warm is not None:
+            rows = np.array([self.row_of[id(warm[layer.name])] for layer in self.convs])
+            starts.append(np.where(valid[rows], rows, least_share))
+        for start in starts:
             chosen = self._repair(start.copy(), valid, base, scale)
             if chosen is not None:
                 return {layer.name: self.flat[i] for layer, i in zip(self.convs, chosen)}
@@ -302,7 +314,7 @@ class Planner:
         best = (hi, best)
         while hi - lo > max(1, lo // 500):  # 0.2%
             mid = int(math.sqrt(lo * hi))
-            chosen = self.fit(mid, fixed, max_util)
+            chosen = self.fit(mid, fixed, max_util, warm=best[1])
             if chosen is None:
                 lo = mid + 1
             else:
@@ -392,7 +404,7 @@ def _tighten(planner: Planner, net, arrays, board: Board, clock_mhz: float, limi
         if hi - lo <= max(1, lo // 500):
             break
         mid = (lo + hi) // 2
-        chosen = _probe(planner, net, arrays, board, clock_mhz, limit, mid, fixed)
+        chosen = _probe(planner, net, arrays, board, clock_mhz, limit, mid, fixed, best)
         if chosen is None:
             lo = mid + 1
         else:
@@ -401,15 +413,15 @@ def _tighten(planner: Planner, net, arrays, board: Board, clock_mhz: float, limi
 
 
 def _probe(planner: Planner, net, arrays, board: Board, clock_mhz: float, limit: float, interval: int,
-           fixed: np.ndarray) -> dict | None:
-    """A choice within `interval` whose whole estimate fits `limit`, or None. A faster plan has deeper FIFOs and
-    wider windows than the plan `fixed` came from, so a choice that comes out over is planned again with its own
-    outside costs, up to PROBE_REFITS times."""
+           fixed: np.ndarray, warm: dict) -> dict | None:
+    """A choice within `interval` whose whole estimate fits `limit`, or None (`warm`: the slower choice that fits,
+    a start of the search). A faster plan has deeper FIFOs and wider windows than the plan `fixed` came from, so a
+    choice that comes out over is planned again with its own outside costs, up to PROBE_REFITS times."""
     from .estimate import estimate
 
     budget = np.full(len(RESOURCES), limit)
     for _ in range(PROBE_REFITS):
-        chosen = planner.fit(interval, fixed, budget)
+        chosen = planner.fit(interval, fixed, budget, warm)
         if chosen is None:
             return None
         planner.apply(chosen)
@@ -441,12 +453,15 @@ def _pins(net: ir.Network, board: Board, config: dict | None) -> dict[str, dict]
             raise UserError(f"config pins layer {name!r}", why=f"a {layer.kind} layer has no folding")
         if not isinstance(pins, dict) or set(pins) - _PIN_KEYS:
             raise UserError(f"config for {name!r} must be an object with keys among {sorted(_PIN_KEYS)}")
-        for key, count, bits in (("simd", _simd_span(layer), net.type_of(layer.inputs[0]).bits),
+        for key, count, bits in (("simd", layer.fan_in if layer.windowed else layer.in_channels,
+                                  net.type_of(layer.inputs[0]).bits),
                                  ("pe", layer.out_shape[0], layer.out_type.bits)):
             value = pins.get(key, 1)
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1 or count % value:
-                side = ("output channels" if key == "pe" else "input vector (kernel x input channels)"
-                        if layer.windowed else "input channels")
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1 or value > count:
+                raise UserError(f"config: {name} {key}={value!r}", why=f"must be a positive integer up to {count}")
+            padded = key == "simd" and layer.windowed  # its fan-in's last SIMD word may be zero-padded (ir.Conv.sf)
+            if count % value and not padded:
+                side = "output channels" if key == "pe" else "input channels"
                 raise UserError(f"config: {name} {key}={value!r}",
                                 why=f"must be a positive divisor of its {count} {side}")
             if value * bits > spec.MAX_WORD_BITS:

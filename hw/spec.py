@@ -58,8 +58,9 @@ ON_CHIP_WEIGHT_STORAGES = WEIGHT_STORAGES[:2]
 
 # Weights streamed from DDR (the layers with weight_storage "ddr", at most one per network: one DMA feeds the port):
 # per frame, the layer's NF * SF weight tiles in order (tile nf * SF + sf: output channels nf*PE .. nf*PE+PE-1 by
-# input vector positions sf*SIMD .. sf*SIMD+SIMD-1), weight (pe, s) of a tile in bits [(pe*SIMD + s) * W, ...) as a
-# W-bit two's complement integer, each tile padded to whole AXI_STREAM_BITS beats (little-endian limbs, zero pad).
+# input vector positions sf*SIMD .. sf*SIMD+SIMD-1; positions past the fan-in are zero weights), weight (pe, s) of a
+# tile in bits [(pe*SIMD + s) * W, ...) as a W-bit two's complement integer, each tile padded to whole
+# AXI_STREAM_BITS beats (little-endian limbs, zero pad).
 # TLAST marks a frame's last beat. The host writes this image once to a DDR buffer and replays it every frame.
 WEIGHTS_PORT = "weights"
 

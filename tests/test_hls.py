@@ -223,11 +223,15 @@ FOLDED = {"conv1": (3, 5), "fire2_squeeze": (2, 3), "fire2_expand1x1": (3, 2), "
 
 # SIMD spanning kernel positions: 9 of conv1's 3 x 3 x 3 and of fire2_expand3x3's 3 x 3 x 6 (windows of 3 lanes)
 SPANNING = {**FOLDED, "conv1": (9, 5), "fire2_expand3x3": (9, 3)}
+# SIMD dividing neither: conv1's 27 values in words of 10 (1-lane windows), fire2_expand3x3's 54 in words of 8
+# (2-lane windows); each pixel's last word is zero-padded
+PADDED = {**FOLDED, "conv1": (10, 5), "fire2_expand3x3": (8, 3)}
 
 
-@pytest.mark.parametrize("simd_pe, ddr_rows", [(FOLDED, None), ({}, None), (SPANNING, None),
+@pytest.mark.parametrize("simd_pe, ddr_rows", [(FOLDED, None), ({}, None), (SPANNING, None), (PADDED, None),
                                                ({**FOLDED, "conv10": (5, 1)}, 3), ({}, 0)],
-                         ids=["folded", "one-lane", "folded-spanning", "folded-ddr-rows", "one-lane-ddr"])
+                         ids=["folded", "one-lane", "folded-spanning", "folded-padded", "folded-ddr-rows",
+                              "one-lane-ddr"])
 def test_kernels_on_odd_shapes_match_golden_layer_by_layer(simd_pe, ddr_rows, tmp_path):
     """`ddr_rows`: the classifier streams its weights (sf::mvau_streamed, channel-major into the global pool), that
     many output rows per pass over them (0: the whole frame; 3 of 4 leaves a short last pass, and PE 1 five neuron

@@ -30,8 +30,8 @@ def test_plan_fits_every_board(model, name):
     assert est.interval_cycles == max(layer.cycles for layer in est.layers)
     for layer in net.layers:
         if isinstance(layer, ir.Conv):
-            # SIMD divides the input vector (kernel positions included) when a window feeds it, else the channels
-            assert (layer.fan_in if layer.windowed else layer.in_channels) % layer.simd == 0
+            # SIMD divides a pointwise layer's channels; a windowed one's fan-in ends in a zero-padded word instead
+            assert layer.in_channels % layer.simd == 0 if not layer.windowed else layer.simd <= layer.fan_in
             assert layer.out_shape[0] % layer.pe == 0
             assert layer.mac != "dsp_packed" or layer.pe % 2 == 0
             assert layer.simd * net.type_of(layer.inputs[0]).bits <= spec.MAX_WORD_BITS
@@ -75,11 +75,12 @@ def test_clock_scales_fps(model):
 
 
 def test_pins_are_kept_and_bad_ones_rejected(model):
-    pins = {"fire2_expand3x3": {"simd": 16, "pe": 8, "mac": "dsp_packed", "weight_storage": "lutram"},
+    pins = {"fire2_expand3x3": {"simd": 14, "pe": 8, "mac": "dsp_packed", "weight_storage": "lutram"},
             "conv10": {"mac": "lut"}}
     net, _ = compile_model(model, config={"layers": pins})
     layer = net.layer("fire2_expand3x3")
-    assert (layer.simd, layer.pe, layer.mac, layer.weight_storage) == (16, 8, "dsp_packed", "lutram")
+    assert (layer.simd, layer.pe, layer.mac, layer.weight_storage) == (14, 8, "dsp_packed", "lutram")
+    assert layer.sf == 11  # 144 = 10 x 14 + 4: the last word holds 4 values and 10 zero lanes
     assert net.layer("conv10").mac == "lut"
     for config, message in [({"layers": {"fire99": {"simd": 2}}}, "unknown layer 'fire99'"),
                             ({"layers": {"fire2_squeeze": {"simd": 3}}}, "fire2_squeeze simd=3"),
@@ -90,7 +91,7 @@ def test_pins_are_kept_and_bad_ones_rejected(model):
                             ({"layers": {"conv1": {"weight_storage": "ddr"}}}, "feeds a global pool alone"),
                             ({"layers": {"conv10": {"ddr_rows": 2}}}, "only with weight_storage='ddr'"),
                             ({"layers": {"conv10": {"weight_storage": "ddr", "ddr_rows": 0}}}, "1 to its"),
-                            ({"layers": {"fire2_expand3x3": {"simd": 5}}}, "input vector (kernel x input channels)"),
+                            ({"layers": {"fire2_expand3x3": {"simd": 145}}}, "up to 144"),
                             ({"layers": {"fire2_squeeze": {"pe": 1, "mac": "dsp_packed"}}}, "no possible"),
                             ({"folding": {}}, "JSON object")]:
         with pytest.raises(UserError, match=re.escape(message)):

@@ -83,11 +83,13 @@ def _duplicate(rng, i):
 
 
 def _regroup(rng, i):
+    # 0: split, 1: gather, 2: gather of blocks (pixels) whose last word is part-filled, the rest zero
     narrow, ratio = int(rng.choice([1, 2, 3])), int(rng.choice([2, 3, 4]))
-    in_lanes, out_lanes = [(narrow * ratio, narrow), (narrow, narrow * ratio)][i]  # split, gather
-    values, bits = narrow * ratio * int(rng.integers(6, 15)) * FRAMES, int(rng.integers(4, 17))
-    return ({"params": dict(BITS=bits, IN_LANES=in_lanes, OUT_LANES=out_lanes)},
-            {"x": _uniform(rng, bits, False, values)}, {})
+    in_lanes, out_lanes = [(narrow * ratio, narrow), (narrow, narrow * ratio), (narrow, narrow * ratio)][i]
+    block = narrow * (ratio * int(rng.integers(1, 4)) + (int(rng.integers(1, ratio)) if i == 2 else 0))
+    blocks, bits = int(rng.integers(3, 8)) * FRAMES, int(rng.integers(4, 17))
+    return ({"params": dict(BITS=bits, IN_LANES=in_lanes, OUT_LANES=out_lanes, BLOCK_WORDS=block // in_lanes)},
+            {"x": _uniform(rng, bits, False, (blocks, block))}, {})
 
 
 def _concat(rng, i):
@@ -279,7 +281,7 @@ def _axis_out(rng, i):
 CASES = {"fifo": _fifo, "duplicate": _duplicate, "regroup": _regroup, "concat": _concat, "requant": _requant_case,
          "add": _add, "gap": _gap, "window": _window, "maxpool": _maxpool, "pool": _pool, "mvau": _mvau,
          "axis_in": _axis_in, "axis_out": _axis_out}
-CASES_PER_KERNEL = {"window": 3, "mvau": len(MVAU_CASES), "gap": 3, "pool": len(POOL_CASES)}
+CASES_PER_KERNEL = {"regroup": 3, "window": 3, "mvau": len(MVAU_CASES), "gap": 3, "pool": len(POOL_CASES)}
 
 
 @pytest.fixture

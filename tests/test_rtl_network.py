@@ -42,13 +42,16 @@ def test_small_network_is_bit_exact_back_to_back(small, tmp_path, capsys):
     assert abs(report["latency_cycles"] / result["latency_cycles"] - 1) <= 0.05, (report["latency_cycles"], result)
 
 
-def test_classifier_weights_from_ddr_are_bit_exact_and_keep_the_interval(tmp_path, capsys):
+def test_pinned_ddr_weights_and_padded_simd_are_bit_exact_and_keep_the_interval(tmp_path, capsys):
     """conv10 pinned to stream its weights (sf_mvau WEIGHT_STORAGE "ddr"), two of its three output rows per pass over
-    them (a short last pass): the harness replays BUILD/ddr_weights.bin into the weights port every frame; the output
-    is the golden model's and the frame interval the planner's."""
-    net, arrays = compile_model(factory.brevitas_model("squeezenet1_1"),
-                                config={"layers": {"conv10": {"weight_storage": "ddr", "ddr_rows": 2}}})
+    them (a short last pass): the harness replays BUILD/ddr_weights.bin into the weights port every frame. conv1 and
+    fire2_expand3x3 pinned to a SIMD that divides neither their channels nor their fan-in (27 in words of 10, 144 in
+    words of 14: the last word of each pixel zero-padded by sf_regroup). The output is the golden model's and the
+    frame interval the planner's."""
+    pins = {"conv10": {"weight_storage": "ddr", "ddr_rows": 2}, "conv1": {"simd": 10}, "fire2_expand3x3": {"simd": 14}}
+    net, arrays = compile_model(factory.brevitas_model("squeezenet1_1"), config={"layers": pins})
     assert net.layer("conv10").out_shape[1:] == [3, 3] and net.layer("conv10").weight_passes == 2
+    assert net.layer("conv1").sf == 3 and net.layer("fire2_expand3x3").sf == 11
     build = write_build(tmp_path / "ddr", net, arrays, backend="rtl")
     assert "weights_tready" in (build / "rtl" / "top.v").read_text()
     images = tmp_path / "images"

@@ -1,15 +1,18 @@
 // sf_regroup.v: data-width converter between two groupings of a pixel's channels. Twin of hw/hls/sf_regroup.h.
 //
 // Stream contract, per frame:
-//   in : IN_WORDS words of IN_LANES lanes of BITS bits.
-//   out: IN_WORDS * IN_LANES / OUT_LANES words of OUT_LANES lanes: the same lanes in the same order (lane i of a word
-//        in bits [i*BITS, (i+1)*BITS), lowest first, hw/spec.py).
-// One of IN_LANES, OUT_LANES divides the other (the compiler chains two converters through their gcd otherwise), and
-// both divide the channel count, so a word never straddles two pixels and no per-frame state is needed.
+//   in : words of IN_LANES lanes of BITS bits, in blocks (pixels) of BLOCK_WORDS words.
+//   out: each block's lanes in the same order, OUT_LANES per word (lane i of a word in bits [i*BITS, (i+1)*BITS),
+//        lowest first, hw/spec.py); gathered into wider words, a block whose lanes do not fill its last word has that
+//        word's upper lanes zero (a windowed convolution's fan-in padded to whole SIMD words).
+// One of IN_LANES, OUT_LANES divides the other (the compiler chains two converters through their gcd otherwise).
+// BLOCK_WORDS 0 (or a multiple of the gather ratio) means no padding: a word never straddles two pixels and no
+// per-frame state is needed. Padding costs a block counter; its zero fill takes a cycle per word it stands for.
 module sf_regroup #(
     parameter integer BITS = 8,
     parameter integer IN_LANES = 1,
-    parameter integer OUT_LANES = 1
+    parameter integer OUT_LANES = 1,
+    parameter integer BLOCK_WORDS = 0
 ) (
     input  wire                      ap_clk,
     input  wire                      ap_rst_n,
@@ -50,22 +53,36 @@ module sf_regroup #(
             reg [CW-1:0] n;
             reg [OW-1:0] data;
             reg valid;
+            wire fill;  // in a block's zero fill: a zero word stands in for an input word
+            wire [IW-1:0] word = fill ? {IW{1'b0}} : in_tdata;
             wire completes = n == R - 1;
-            wire [OW-1:0] shifted = {in_tdata, low} >> IW;  // the newest word on top, the oldest dropped at the bottom
-            assign in_tready = !completes || !valid || out_tready;
+            wire ready = !completes || !valid || out_tready;
+            wire take = (in_tvalid || fill) && ready;
+            wire [OW-1:0] shifted = {word, low} >> IW;  // the newest word on top, the oldest dropped at the bottom
+            assign in_tready = ready && !fill;
             assign out_tvalid = valid;
             assign out_tdata = data;
+            if (BLOCK_WORDS % R == 0) begin : g_whole
+                assign fill = 1'b0;
+            end else begin : g_pad
+                localparam integer SLOTS = (BLOCK_WORDS + R - 1) / R * R;
+                reg [$clog2(SLOTS)-1:0] slot;
+                assign fill = slot >= BLOCK_WORDS;
+                always @(posedge ap_clk)
+                    if (!ap_rst_n) slot <= 0;
+                    else if (take) slot <= slot == SLOTS - 1 ? 0 : slot + 1'b1;
+            end
             always @(posedge ap_clk) begin
-                if (in_tvalid && in_tready) begin
-                    if (completes) data <= {in_tdata, low};
+                if (take) begin
+                    if (completes) data <= {word, low};
                     else low <= shifted[OW-IW-1:0];
                 end
                 if (!ap_rst_n) begin
                     n <= 0;
                     valid <= 1'b0;
                 end else begin
-                    if (in_tvalid && in_tready) n <= completes ? {CW{1'b0}} : n + 1'b1;
-                    if (in_tvalid && in_tready && completes) valid <= 1'b1;
+                    if (take) n <= completes ? {CW{1'b0}} : n + 1'b1;
+                    if (take && completes) valid <= 1'b1;
                     else if (out_tready) valid <= 1'b0;
                 end
             end

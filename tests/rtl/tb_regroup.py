@@ -1,5 +1,7 @@
-"""sf_regroup: the same lanes in the same order, IN_LANES per input word, OUT_LANES per output word."""
+"""sf_regroup: each block's (pixel's) lanes in the same order, IN_LANES per input word, OUT_LANES per output word; a
+block that does not fill its last output word has that word's upper lanes zero."""
 import cocotb
+import numpy as np
 import streams
 
 
@@ -7,6 +9,10 @@ import streams
 async def regroup(dut):
     case, arrays = streams.load_case()
     p = case["params"]
-    words_in = streams.pack(arrays["x"], p["IN_LANES"], p["BITS"])
-    words_out = streams.pack(arrays["x"], p["OUT_LANES"], p["BITS"])
-    await streams.check(dut, {"in": words_in}, {"out": words_out}, max(len(words_in), len(words_out)), case["seed"])
+    x = arrays["x"]  # blocks, values
+    words_in = streams.pack(x, p["IN_LANES"], p["BITS"])
+    words_out = streams.pack(np.pad(x, [(0, 0), (0, -x.shape[1] % p["OUT_LANES"])]), p["OUT_LANES"], p["BITS"])
+    ratio = max(1, p["OUT_LANES"] // p["IN_LANES"])
+    slots = len(x) * -(-p["BLOCK_WORDS"] // ratio) * ratio  # a block's zero fill takes a cycle per word
+    await streams.check(dut, {"in": words_in}, {"out": words_out}, max(len(words_in), len(words_out), slots),
+                        case["seed"])
