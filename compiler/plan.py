@@ -1,9 +1,10 @@
 """The planner: folding (SIMD x PE), multiplier mapping and weight placement of every convolution, for a board.
 
 The pipeline is balanced: every process works on its own part of the frame at once, so the slowest one sets the
-frame interval (perf.py). Every convolution has options: SIMD a divisor of its input channels (of its input vector,
-kernel positions included, when it reads through a window: the window then works on their gcd and a regroup
-gathers its words), PE of its output channels, MACs in DSPs, packed two to a DSP or in LUTs, weights in block RAM
+frame interval (perf.py). Every convolution has options: SIMD a divisor of its input channels (when it reads through
+a window, any SIMD up to its input vector, kernel positions included: the window then works on their gcd and a
+regroup gathers its words, zero-filling each pixel's last word when SIMD does not divide the vector), PE a divisor
+of its output channels, MACs in DSPs, packed two to a DSP or in LUTs, weights in block RAM
 or in LUT ROM, or (a layer feeding a global pool) streamed from DDR, a few output rows per pass over them (fewer
 rows buffer less of the input and read the weights more often through the weights port, a beat a cycle). Each
 option has its cycles (counting the kernels that inherit its PE: its output's duplicator, pooling window and max,
@@ -13,8 +14,9 @@ options another one beats everywhere go.
 
 For a candidate interval T, `fit` picks one option per layer among those within T so that every resource stays
 within its budget: Lagrangian pricing (each layer takes its option of least priced cost; overused resources get
-dearer, idle ones cheaper), then local search from the best priced choice (the single option change that most
-lowers the total overuse). The smallest T that fits is found by bisection (the most fps within --max-util), or T
+dearer, idle ones cheaper, by a step that shrinks each round), then local search from the best priced choice, the
+least-share one and the last choice that fitted a longer interval (the single option change that most lowers the
+total overuse). The smallest T that fits is found by bisection (the most fps within --max-util), or T
 comes from --target-fps (the cheapest plan found at that T).
 
 Everything outside the options (pools, joins, converters, ports, FIFOs, whose depths follow the folding) is
@@ -240,10 +242,10 @@ class Planner:
         """A choice within `interval` cycles that fits `max_util` (per resource) of the board, or None.
 
         Lagrangian pricing first: every layer takes its option of least priced cost; the price of each resource
-        is multiplied by its use over budget, so that overused resources get dearer and idle ones cheaper, for
-        PRICE_ROUNDS rounds. From the best of those, greedy repair of the multiple-choice knapsack: while a
-        resource is over budget, make the single change of one layer's option that frees most of it per share of
-        the others' slack it takes. With `warm` (a choice that fitted a longer interval), the repair also starts
+        is multiplied by its use over budget to a power that decays (PRICE_DECAY), so that overused resources get
+        dearer and idle ones cheaper and the prices settle instead of swinging, for PRICE_ROUNDS rounds. From the
+        best of those, and from every layer's least-share option, greedy repair of the multiple-choice knapsack
+        (`_repair`). With `warm` (a choice that fitted a longer interval), the repair also starts
         from it, each layer too slow now taking its least-share option that is fast enough."""
         budget = self.capacity * max_util
         scale = np.where(budget > 0, budget, 1e-9)
