@@ -76,11 +76,13 @@ def _effective(costs: np.ndarray) -> np.ndarray:
 def _undominated(points: np.ndarray) -> np.ndarray:
     """Indices of the rows no other row beats: none as good in every column and better in one (the first of
     equal rows stays)."""
-    le = (points[:, None, :] <= points[None, :, :]).all(axis=2)  # le[j, i]: row j as good as row i everywhere
-    lt = (points[:, None, :] < points[None, :, :]).any(axis=2)
-    earlier = np.tri(len(points), k=-1, dtype=bool).T  # earlier[j, i]: j < i
-    beaten = (le & (lt | earlier)).any(axis=0)
-    return np.flatnonzero(~beaten)
+    # In lexicographic order (stable: equal rows by index) a row can only be beaten by one before it, and a row
+    # beaten by a dropped one is beaten by what dropped that: compare each with the rows kept so far.
+    kept = []
+    for i in np.lexsort(points.T[::-1]):
+        if not kept or not (points[kept] <= points[i]).all(axis=1).any():
+            kept.append(i)
+    return np.sort(np.array(kept, dtype=int))
 
 
 def capacity(board: Board) -> np.ndarray:
@@ -163,6 +165,10 @@ class Planner:
         self.ends = np.cumsum(sizes)
         self.starts = self.ends - sizes
         self.layer_of = np.repeat(np.arange(len(sizes)), sizes)
+        # the rows of each layer's options, one layer a row, padded with -1: a vectorised argmin per layer
+        self.grid = np.full((len(sizes), max(sizes)), -1)
+        for i, (start, size) in enumerate(zip(self.starts, sizes)):
+            self.grid[i, :size] = np.arange(start, start + size)
         self.cycles = np.concatenate([cycles for _, cycles, _ in self.options.values()])
         self.eff = _effective(np.concatenate([costs for _, _, costs in self.options.values()]))
 
@@ -233,9 +239,9 @@ class Planner:
         return sum(costs, kernel_costs.Cost())
 
     def _cheapest(self, score: np.ndarray) -> np.ndarray:
-        """Each layer's option (row of the flat table) of least `score`."""
-        order = np.lexsort((score, self.layer_of))
-        return order[self.starts]
+        """Each layer's option (row of the flat table) of least `score` (the first of equals)."""
+        padded = np.where(self.grid >= 0, score[self.grid], np.inf)
+        return self.grid[np.arange(len(self.grid)), np.argmin(padded, axis=1)]
 
     def fit(self, interval: int, fixed: np.ndarray, max_util: np.ndarray,
             warm: dict[str, Option] | None = None) -> dict[str, Option] | None:
