@@ -132,6 +132,14 @@ def test_reports_are_written_and_deterministic(model, tmp_path, capsys):
 def test_undominated_keeps_the_pareto_front():
     points = np.array([[1, 5], [2, 2], [2, 2], [3, 3], [5, 1], [1, 6]])
     assert _undominated(points).tolist() == [0, 1, 4]
+    # against the definition, on random small integers (many ties): row i goes if some row j is as good everywhere
+    # and better somewhere, or equal and earlier
+    rng = np.random.default_rng(5)
+    for _ in range(200):
+        p = rng.integers(0, 4, size=(int(rng.integers(1, 40)), int(rng.integers(1, 5))))
+        kept = [i for i in range(len(p)) if not any((p[j] <= p[i]).all() and ((p[j] < p[i]).any() or j < i)
+                                                     for j in range(len(p)) if j != i)]
+        assert _undominated(p).tolist() == kept
 
 
 def test_window_schedule_counts_row_waits():
