@@ -5,8 +5,9 @@ frame (perf.py) and its resources (kernel_costs.py), every stream its FIFO. A la
 owns and the FIFOs it reads from. The frame interval is the slowest process's cycles (the FIFOs are sized so that
 the pipeline reaches it: fifo.py). The latency follows one frame through an idle pipeline as a flow: a process
 writes its first word once it has read its lead (perf.lead_fraction: a window's first rows, an MVAU's first pixel,
-the global pool's whole frame) of its input as fast as that arrives, and its last word no sooner than its own
-cycles after its first input, nor than its tail (perf.tail_cycles) after its last.
+the global pool's whole frame, a streamed-weight MVAU's first pixel group) of its input as fast as that arrives,
+and its last word no sooner than its own cycles after its first input (a streamed-weight MVAU: after its first
+group), nor than its tail (perf.tail_cycles) after its last.
 The roofline is what the board's DSPs could do at best: DSPs x clock x MACs per DSP per cycle (2 where two
 products pack into one DSP, else 1) / MACs per frame.
 """
@@ -121,7 +122,9 @@ def estimate(net: ir.Network, arrays, board: Board, clock_mhz: float) -> Estimat
         first_in = max((first_out[producer_of[id(s)].name] for s in p.inputs), default=0.0)
         last_in = max((last_out[producer_of[id(s)].name] for s in p.inputs), default=0.0)
         first_out[p.name] = first_in + perf.lead_fraction(p.kernel, p.ints) * (last_in - first_in)
-        last_out[p.name] = max(first_in + cycles[p.name], last_in + perf.tail_cycles(p.kernel, p.ints))
+        # a streamed-weight MVAU idles until its first pixel group is in (its first neuron fold reads the group)
+        busy_from = first_out[p.name] if p.kernel == "mvau_streamed" else first_in
+        last_out[p.name] = max(busy_from + cycles[p.name], last_in + perf.tail_cycles(p.kernel, p.ints))
     latency = int(max(last_out.values()))
 
     rows = []

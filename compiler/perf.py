@@ -103,7 +103,9 @@ def lead_fraction(kernel: str, c: dict) -> float:
     """The share of a frame's input a process reads before its first output word."""
     if kernel in ("window", "pool"):
         return window_schedule(c).lead_words / (c["H"] * c["W"] * c["CG"])
-    if kernel in ("mvau", "mvau_streamed", "maxpool"):
+    if kernel == "mvau_streamed":  # its first group is read during the first neuron fold, which ends with it
+        return min(c["GROUP"], c["PIXELS"]) / c["PIXELS"]
+    if kernel in ("mvau", "maxpool"):
         return 1 / c["PIXELS"]
     if kernel == "gap":
         return 1.0
