@@ -90,6 +90,13 @@ class Layer:
     kind = "layer"
 
 
+def simd_words(fan_in: int, simd: int) -> int:
+    """SIMD words per output pixel (a convolution's SF): the fan-in, its last word zero-padded when SIMD does not
+    divide it (a windowed convolution's SIMD need not: its window words are regrouped into SIMD lanes pixel by pixel,
+    against zero weights)."""
+    return -(-fan_in // simd)
+
+
 @dataclass
 class Conv(Layer):
     kernel: list[int] = field(default_factory=lambda: [1, 1])  # [kh, kw]
@@ -117,9 +124,7 @@ class Conv(Layer):
 
     @property
     def sf(self) -> int:
-        """SIMD words per output pixel: the fan-in, its last word zero-padded when SIMD does not divide it (a windowed
-        convolution's SIMD need not: its window words are regrouped into SIMD lanes pixel by pixel)."""
-        return -(-self.fan_in // self.simd)
+        return simd_words(self.fan_in, self.simd)
 
     @property
     def macs(self) -> int:

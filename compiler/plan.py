@@ -105,7 +105,7 @@ def _simd_choices(layer: ir.Conv) -> list[int]:
     fan-in may end in a zero-padded word (ir.Conv.sf), the least SIMD for each number of words per pixel."""
     if not layer.windowed:
         return divisors(layer.in_channels)
-    return sorted({-(-layer.fan_in // sf) for sf in range(1, layer.fan_in + 1)})
+    return sorted({-(-layer.fan_in // words) for words in range(1, layer.fan_in + 1)})  # the least SIMD for `words`
 
 
 def _pass_rows(rows: int) -> list[int]:
@@ -125,7 +125,8 @@ def _conv_kernels(net: ir.Network, layer: ir.Conv, simd: int, pe: int) -> list[t
         if lanes != simd:
             found.append(("regroup", {"IN_LANES": lanes, "OUT_LANES": simd, "IN_WORDS": ho * wo * layer.fan_in // lanes,
                                       "BLOCK_WORDS": layer.fan_in // lanes}))
-    found.append(("mvau", {"PIXELS": ho * wo, "NF": o // pe, "SF": -(-layer.fan_in // simd), "SIMD": simd, "PE": pe}))
+    found.append(("mvau", {"PIXELS": ho * wo, "NF": o // pe, "SF": ir.simd_words(layer.fan_in, simd), "SIMD": simd,
+                           "PE": pe}))
     consumers = net.consumers(layer.name)
     cg = o // pe
     if len(consumers) > 1:
@@ -186,7 +187,7 @@ class Planner:
             for pe in [pin["pe"]] if "pe" in pin else [d for d in divisors(o) if d <= wide[1]]:
                 if pe not in downstream:
                     downstream[pe] = self._downstream_cost(layer, pe)
-                sf, nf, (ho, wo) = -(-layer.fan_in // simd), o // pe, layer.out_shape[1:]
+                sf, nf, (ho, wo) = ir.simd_words(layer.fan_in, simd), o // pe, layer.out_shape[1:]
                 kernels = _conv_kernels(self.net, layer, simd, pe)
                 cycles = max(perf.kernel_cycles(k, cfg) for k, cfg in kernels)
                 around = downstream[pe]  # with its input window and the regroup after it, if any
