@@ -252,8 +252,8 @@ class Planner:
         is multiplied by its use over budget to a power that decays (PRICE_DECAY), so that overused resources get
         dearer and idle ones cheaper and the prices settle instead of swinging, for PRICE_ROUNDS rounds. From the
         best of those, and from every layer's least-share option, greedy repair of the multiple-choice knapsack
-        (`_repair`). With `warm` (a choice that fitted a longer interval), the repair also starts
-        from it, each layer too slow now taking its least-share option that is fast enough."""
+        (`_repair`). With `warm` (a choice that fitted a longer interval), the repair also starts from it, each
+        layer too slow now taking its fast-enough option of least overuse (`_best_response`)."""
         budget = self.capacity * max_util
         scale = np.where(budget > 0, budget, 1e-9)
         valid = self.cycles <= interval
@@ -273,13 +273,26 @@ class Planner:
         least_share = self._cheapest(np.where(valid, (self.eff / scale).sum(axis=1), np.inf))
         starts = [best, least_share]
         if warm is not None:
-            rows = np.array([self.row_of[id(warm[layer.name])] for layer in self.convs])
-            starts.append(np.where(valid[rows], rows, least_share))
+            starts.append(self._best_response(warm, valid, base, scale))
         for start in starts:
             chosen = self._repair(start.copy(), valid, base, scale)
             if chosen is not None:
                 return {layer.name: self.flat[i] for layer, i in zip(self.convs, chosen)}
         return None
+
+    def _best_response(self, warm: dict[str, Option], valid: np.ndarray, base: np.ndarray,
+                       scale: np.ndarray) -> np.ndarray:
+        """`warm` with each layer too slow now replaced, one by one, by its fast-enough option of least overuse
+        beside the others."""
+        rows = np.array([self.row_of[id(warm[layer.name])] for layer in self.convs])
+        for layer in np.flatnonzero(~valid[rows]):
+            rows[layer] = self.starts[layer]  # any: it is taken out below
+            others = base + self.eff[rows].sum(axis=0) - self.eff[rows[layer]]
+            options = self.grid[layer][(self.grid[layer] >= 0)]
+            options = options[valid[options]]
+            after = (others + self.eff[options]) / scale
+            rows[layer] = options[np.argmin(np.maximum(after - 1, 0).sum(axis=1) + 1e-6 * after.sum(axis=1))]
+        return rows
 
     def _repair(self, current: np.ndarray, valid: np.ndarray, base: np.ndarray, scale: np.ndarray):
         """Local search from `current`: the single change of one layer's option that most lowers the total
