@@ -122,8 +122,7 @@ def estimate(net: ir.Network, arrays, board: Board, clock_mhz: float) -> Estimat
         first_in = max((first_out[producer_of[id(s)].name] for s in p.inputs), default=0.0)
         last_in = max((last_out[producer_of[id(s)].name] for s in p.inputs), default=0.0)
         first_out[p.name] = first_in + perf.lead_fraction(p.kernel, p.ints) * (last_in - first_in)
-        # a streamed-weight MVAU idles until its first pixel group is in (its first neuron fold reads the group)
-        busy_from = first_out[p.name] if p.kernel == "mvau_streamed" else first_in
+        busy_from = first_out[p.name] if perf.busy_after_lead(p.kernel) else first_in
         last_out[p.name] = max(busy_from + cycles[p.name], last_in + perf.tail_cycles(p.kernel, p.ints))
     latency = int(max(last_out.values()))
 

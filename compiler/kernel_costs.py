@@ -60,6 +60,8 @@ from pathlib import Path
 
 from squeezeflow.hw import spec
 
+from . import perf
+
 RTL = Path(__file__).resolve().parents[1] / "hw" / "rtl"
 YOSYS = "yosys 0.23, synth_xilinx -family xcup -flatten (compiler/synth.py)"
 
@@ -346,7 +348,7 @@ def regroup_terms(p):
     if block % r:
         # The zero fill (not fitted; yosys, 4 instances: 20-26 LUTs over the unpadded converter): a mux to zero on
         # the input word, and the block's slot counter with its compare.
-        slot_bits = clog2(-(-block // r) * r)
+        slot_bits = clog2(perf.block_slots(block, r))
         fixed = fixed + Cost(lut=iw + slot_bits + 3, ff=slot_bits)
     return {"gather 1": 1, "gather CW": cw}, fixed
 

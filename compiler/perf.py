@@ -70,6 +70,12 @@ def streamed_mvau_cycles(pixels: int, group: int, nf: int, sf: int, beats: int) 
     return nf * sf * sum(max(size, beats) for size in pixel_groups(pixels, group))
 
 
+def block_slots(block_words: int, gather: int) -> int:
+    """Cycles sf_regroup spends on a block (pixel) of `block_words` input words gathered `gather` to an output word:
+    its words and the zero fill that completes its last output word, a cycle each."""
+    return -(-block_words // gather) * gather
+
+
 def kernel_cycles(kernel: str, c: dict) -> int:
     """Free-running cycles per frame of one process: kernel name and integer configuration (emit_hls Process)."""
     if kernel == "window":
@@ -84,8 +90,7 @@ def kernel_cycles(kernel: str, c: dict) -> int:
         return c["H"] * c["W"] * c["CG"]
     if kernel == "regroup":
         r_in, r_out = max(1, c["OUT_LANES"] // c["IN_LANES"]), max(1, c["IN_LANES"] // c["OUT_LANES"])
-        slots = -(-c["BLOCK_WORDS"] // r_in) * r_in  # a block's words and its zero fill (sf_regroup.h)
-        return c["IN_WORDS"] // c["BLOCK_WORDS"] * slots * r_out
+        return c["IN_WORDS"] // c["BLOCK_WORDS"] * block_slots(c["BLOCK_WORDS"], r_in) * r_out
     if kernel in ("requant", "add", "duplicate"):
         return c["WORDS"]
     if kernel == "gap":
@@ -110,6 +115,12 @@ def lead_fraction(kernel: str, c: dict) -> float:
     if kernel == "gap":
         return 1.0
     return 0.0
+
+
+def busy_after_lead(kernel: str) -> bool:
+    """Whether a process does its frame's work only once its lead is in: a streamed-weight MVAU reads its first
+    pixel group during the first neuron fold, as it arrives, and every other fold of the group needs all of it."""
+    return kernel == "mvau_streamed"
 
 
 def tail_cycles(kernel: str, c: dict) -> int:

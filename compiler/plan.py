@@ -85,6 +85,12 @@ def _undominated(points: np.ndarray) -> np.ndarray:
     return np.sort(np.array(kept, dtype=int))
 
 
+def _overuse(shares: np.ndarray) -> np.ndarray:
+    """Of resource shares (use / budget, one row per choice): the total share above 1, ties broken by the smaller
+    total share. What the local search lowers."""
+    return np.maximum(shares - 1, 0).sum(axis=-1) + 1e-6 * shares.sum(axis=-1)
+
+
 def capacity(board: Board) -> np.ndarray:
     return np.array([board.capacity[r] for r in RESOURCES], dtype=float)
 
@@ -286,12 +292,10 @@ class Planner:
         beside the others."""
         rows = np.array([self.row_of[id(warm[layer.name])] for layer in self.convs])
         for layer in np.flatnonzero(~valid[rows]):
-            rows[layer] = self.starts[layer]  # any: it is taken out below
-            others = base + self.eff[rows].sum(axis=0) - self.eff[rows[layer]]
-            options = self.grid[layer][(self.grid[layer] >= 0)]
+            others = base + self.eff[np.delete(rows, layer)].sum(axis=0)
+            options = np.arange(self.starts[layer], self.ends[layer])
             options = options[valid[options]]
-            after = (others + self.eff[options]) / scale
-            rows[layer] = options[np.argmin(np.maximum(after - 1, 0).sum(axis=1) + 1e-6 * after.sum(axis=1))]
+            rows[layer] = options[np.argmin(_overuse((others + self.eff[options]) / scale))]
         return rows
 
     def _repair(self, current: np.ndarray, valid: np.ndarray, base: np.ndarray, scale: np.ndarray):
@@ -300,14 +304,12 @@ class Planner:
         over budget (the choice) or no change helps (None)."""
         used = base + self.eff[current].sum(axis=0)
         for _ in range(REPAIR_MOVES):
-            excess = np.maximum(used / scale - 1, 0).sum()
-            if excess <= 0:
+            if (used <= scale).all():
                 return current
             after = used[None, :] + self.eff - self.eff[current][self.layer_of]
-            score = np.maximum(after / scale - 1, 0).sum(axis=1) + 1e-6 * (after / scale).sum(axis=1)
-            score = np.where(valid, score, np.inf)
+            score = np.where(valid, _overuse(after / scale), np.inf)
             move = int(np.argmin(score))
-            if score[move] >= excess + 1e-6 * (used / scale).sum() - 1e-12:
+            if score[move] >= _overuse(used / scale) - 1e-12:
                 return None
             used = after[move]
             current[self.layer_of[move]] = move
