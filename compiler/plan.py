@@ -309,8 +309,9 @@ class Planner:
             after = used[None, :] + self.eff - self.eff[current][self.layer_of]
             score = np.where(valid, _overuse(after / scale), np.inf)
             move = int(np.argmin(score))
-            if score[move] >= _overuse(used / scale) - 1e-12:
-                break
+            fits = (used <= scale).all()
+            if score[move] >= _overuse(used / scale) - 1e-12 or fits and not (after[move] <= scale).all():
+                break  # no better, or a fit traded for a smaller total share a hair over budget
             used = after[move]
             current[self.layer_of[move]] = move
         return current if (used <= scale).all() else None
