@@ -35,12 +35,11 @@ TIME_LIMIT = 60.0  # seconds per solve; a solve that reaches it is reported, so 
 def exact_fit(log: Counter):
     """A `Planner.fit` that solves the multiple-choice knapsack exactly; `log` counts the solver's verdicts."""
     def fit(self, interval, fixed, max_util, warm=None):
-        budget = self.capacity * max_util
-        scale = np.where(budget > 0, budget, 1e-9)
-        valid = self.cycles <= interval
-        if not np.logical_or.reduceat(valid, self.starts).all():
+        within = self.within(interval, max_util)
+        if within is None:
             log["no option fast enough"] += 1
             return None
+        valid, scale = within
         rows = np.flatnonzero(valid)
         one_each = csr_matrix((np.ones(len(rows)), (self.layer_of[rows], np.arange(len(rows)))),
                               shape=(len(self.convs), len(rows)))
@@ -51,7 +50,7 @@ def exact_fit(log: Counter):
         log[MILP_STATUS.get(result.status, f"status {result.status}")] += 1
         if result.x is None:
             return None
-        return {self.convs[self.layer_of[i]].name: self.flat[i] for i in rows[result.x > 0.5]}
+        return self.choice(rows[result.x > 0.5])  # one row per layer, in layer order as `rows` is
     return fit
 
 

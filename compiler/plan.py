@@ -260,11 +260,10 @@ class Planner:
         best of those, and from every layer's least-share option, greedy repair of the multiple-choice knapsack
         (`_repair`). With `warm` (a choice that fitted a longer interval), the repair also starts from it, each
         layer too slow now taking its fast-enough option of least overuse (`_best_response`)."""
-        budget = self.capacity * max_util
-        scale = np.where(budget > 0, budget, 1e-9)
-        valid = self.cycles <= interval
-        if not np.logical_or.reduceat(valid, self.starts).all():
+        within = self.within(interval, max_util)
+        if within is None:
             return None
+        valid, scale = within
         base = _effective(fixed)
         price = 1.0 / scale
         best, best_over = None, np.inf
@@ -283,8 +282,21 @@ class Planner:
         for start in starts:
             chosen = self._repair(start.copy(), valid, base, scale)
             if chosen is not None:
-                return {layer.name: self.flat[i] for layer, i in zip(self.convs, chosen)}
+                return self.choice(chosen)
         return None
+
+    def within(self, interval: int, max_util: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+        """The knapsack of `fit`: (the options within `interval`, as a mask of the flat table; each resource's
+        budget, the divisor of a share), or None when a layer has no option that fast."""
+        valid = self.cycles <= interval
+        if not np.logical_or.reduceat(valid, self.starts).all():
+            return None
+        budget = self.capacity * max_util
+        return valid, np.where(budget > 0, budget, 1e-9)
+
+    def choice(self, rows) -> dict[str, Option]:
+        """A choice by layer name from its rows of the flat table, one per layer in layer order."""
+        return {layer.name: self.flat[i] for layer, i in zip(self.convs, rows)}
 
     def _best_response(self, warm: dict[str, Option], valid: np.ndarray, base: np.ndarray,
                        scale: np.ndarray) -> np.ndarray:
