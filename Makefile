@@ -9,8 +9,9 @@ STAMP   := $(VENV)/.stamp-setup
 APT_STAMP := $(VENV)/.stamp-apt
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Debian packages: the C++ compiler for C simulation, Icarus Verilog and yosys for the RTL kernels, tclsh for the
-# Vivado stand-in that checks the bitstream scripts.
-APT_PACKAGES := g++ iverilog yosys tcl
+# Vivado stand-in that checks the bitstream scripts, QEMU user mode to run onnxruntime on an emulated CPU without VNNI
+# (tests/test_onnxrt.py).
+APT_PACKAGES := g++ iverilog yosys tcl qemu-user
 
 SHARED  ?= ../shared
 OUT     ?= out
@@ -36,7 +37,7 @@ DEMO_PHOTOS = $(or $(wildcard $(SHARED)/data/imagenet_sample),$(OUT)/photos)
 setup: $(STAMP) $(HOST_STAMP)
 
 $(APT_STAMP):
-	@missing=""; for tool in g++ iverilog yosys tclsh; do command -v $$tool >/dev/null || missing=1; done; \
+	@missing=""; for tool in g++ iverilog yosys tclsh qemu-x86_64; do command -v $$tool >/dev/null || missing=1; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages: $(APT_PACKAGES)"; \
 	  $(SUDO) apt-get update -qq && $(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(APT_PACKAGES) >/dev/null; \

@@ -96,13 +96,10 @@ def onnx_classifier(path, preprocess=None):
             return np.concatenate([execute_onnx(wrapper, {input_name: x[i:i + 1]})[output_name]
                                    for i in range(len(x))])
     else:
-        import onnxruntime as ort
+        from . import onnxrt
 
-        options = ort.SessionOptions()
-        # run the QDQ graph node by node, as brevitas computes it, instead of ORT's fused integer kernels
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
-        try:
-            session = ort.InferenceSession(proto.SerializeToString(), options, providers=["CPUExecutionProvider"])
+        try:  # node by node, as brevitas computes the QDQ graph, not onnxruntime's fused integer kernels
+            session = onnxrt.session(proto, optimized=False)
         except Exception as exc:  # onnxruntime raises its own Fail/InvalidGraph/... types
             raise UserError("onnxruntime cannot load the model", str(path), str(exc).splitlines()[0]) from None
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import ir
+from . import ir, onnxrt
 from .golden import Golden
 
 _INT_OUTPUT_OPS = ("QuantizeLinear", "Clip")
@@ -38,18 +38,13 @@ class LayerAgreement:
 def session(model_path, optimized: bool, extra_outputs=()):
     """An onnxruntime session of the model, exposing `extra_outputs` tensors as outputs too."""
     import onnx
-    import onnxruntime as ort
 
     model = onnx.load(str(model_path))
     existing = {o.name for o in model.graph.output}
     for name in extra_outputs:
         if name not in existing:
             model.graph.output.append(onnx.ValueInfoProto(name=name))
-    options = ort.SessionOptions()
-    options.graph_optimization_level = (ort.GraphOptimizationLevel.ORT_ENABLE_ALL if optimized
-                                        else ort.GraphOptimizationLevel.ORT_DISABLE_ALL)
-    options.log_severity_level = 3
-    return ort.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
+    return onnxrt.session(model, optimized)
 
 
 def layer_tensors(net: ir.Network, model_path) -> dict[str, tuple[str, bool]]:

@@ -113,8 +113,8 @@ def test_qonnx_graph_carries_the_same_quantizers():
 
 
 def test_qcdq_runs_in_onnxruntime_like_brevitas_and_qonnx():
-    import onnxruntime as ort
     import torch
+    from squeezeflow.compiler import onnxrt
     from squeezeflow.compiler.evaluate import onnx_classifier
     from squeezeflow.compiler.quantize import build_calibrated, export
 
@@ -124,9 +124,7 @@ def test_qcdq_runs_in_onnxruntime_like_brevitas_and_qonnx():
     with torch.no_grad():
         expected = model(torch.from_numpy(x)).numpy()
     path = export(model, factory._CACHE / "run-check.onnx", spec)
-    options = ort.SessionOptions()
-    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
-    session = ort.InferenceSession(str(path), options)
+    session = onnxrt.session(path)
     got = np.concatenate([session.run(None, {"input": x[i:i + 1]})[0] for i in range(len(x))])
     scale = np.abs(expected).max()
     assert got.shape == (4, 10) and scale > 0
