@@ -14,10 +14,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from squeezeflow.compiler import csim
 from squeezeflow.compiler.datasets import list_images
 from squeezeflow.compiler.pipeline import compile_model, write_build
-from squeezeflow.compiler.quantize import quantize
+from squeezeflow.compiler.quant.quantize import quantize
+from squeezeflow.compiler.sim import csim
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 BUILD_TARGET_S, IMAGE_TARGET_S = 90.0, 5.0

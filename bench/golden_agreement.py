@@ -16,11 +16,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 import factory  # noqa: E402  (test model recipes: brevitas QCDQ, onnxruntime QDQ)
 
-from squeezeflow.compiler import reference  # noqa: E402
-from squeezeflow.compiler.datasets import foolbox_imagenet, labelled_images, read_rgb  # noqa: E402
-from squeezeflow.compiler.golden import Golden  # noqa: E402
-from squeezeflow.compiler.golden_cli import input_quantizer  # noqa: E402
-from squeezeflow.compiler.pipeline import compile_model  # noqa: E402
+from squeezeflow.compiler.datasets import foolbox_imagenet, labelled_images, read_rgb
+from squeezeflow.compiler.golden import Golden, input_quantizer
+from squeezeflow.compiler.pipeline import compile_model
+from squeezeflow.compiler.sim import reference
 from squeezeflow.host.preprocess import PreprocessSpec, preprocess  # noqa: E402
 
 

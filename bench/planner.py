@@ -17,8 +17,8 @@ from pathlib import Path
 from squeezeflow.compiler import cli
 from squeezeflow.compiler.boards import board
 from squeezeflow.compiler.datasets import foolbox_dir
-from squeezeflow.compiler.estimate import estimate
 from squeezeflow.compiler.pipeline import compile_model
+from squeezeflow.compiler.planner.estimate import estimate
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES = [("squeezenet1_1", "ultra96v2", 450), ("squeezenet1_1", "pynqz2", 140), ("squeezenet1_0", "ultra96v2", 150),

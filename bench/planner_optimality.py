@@ -1,5 +1,5 @@
 """How far the planner's search is from the best plan its models allow: every case of bench/planner.py planned twice,
-once as the compiler plans (Lagrangian pricing and local search, compiler/plan.py `Planner.fit`) and once with
+once as the compiler plans (Lagrangian pricing and local search, compiler/planner/plan.py `Planner.fit`) and once with
 `Planner.fit` replaced by an exact solver of the same problem (a 0/1 integer program solved by HiGHS through
 scipy.optimize.milp: one option per layer within the interval, every resource within its budget, least total
 share). Everything else is the compiler's own: the options, the interval bisection, the outside costs and the rounds
@@ -19,14 +19,14 @@ from collections import Counter
 from pathlib import Path
 
 import numpy as np
+from planner import CASES, ROOT
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import csr_matrix
 
-from squeezeflow.compiler import plan
 from squeezeflow.compiler.boards import board
-from squeezeflow.compiler.estimate import estimate
 from squeezeflow.compiler.pipeline import compile_model
-from planner import CASES, ROOT
+from squeezeflow.compiler.planner import plan
+from squeezeflow.compiler.planner.estimate import estimate
 
 MILP_STATUS = {0: "optimal", 1: "at the time limit", 2: "infeasible"}
 TIME_LIMIT = 60.0  # seconds per solve; a solve that reaches it is reported, so a plan it cut short is not hidden

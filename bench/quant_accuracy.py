@@ -13,8 +13,8 @@ import tempfile
 from pathlib import Path
 
 from squeezeflow.compiler.datasets import foolbox_imagenet, labelled_images
-from squeezeflow.compiler.evaluate import accuracy, onnx_classifier, torch_classifier
-from squeezeflow.compiler.quantize import PTQ, quantize, resolve_preprocess
+from squeezeflow.compiler.quant.evaluate import accuracy, onnx_classifier, torch_classifier
+from squeezeflow.compiler.quant.quantize import PTQ, quantize, resolve_preprocess
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 

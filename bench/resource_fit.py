@@ -1,9 +1,9 @@
-"""Resources of the RTL kernels in yosys against compiler/kernel_costs.py's formulas.
+"""Resources of the RTL kernels in yosys against compiler/kernels/kernel_costs.py's formulas.
 
 Synthesizes every kernel over a grid of parameter sets, those of a SqueezeNet 1.1 224x224 build (W6A8, the default
 folding; sf_requant and sf_add from its simple-bypass, onnxruntime-QDQ variant) and around them (lanes 1..64, the
 window widths 224..13, FIFO depths 2..4864, bare RAMs and ROMs in every style), each in its own temporary folder
-through compiler/synth.py's yosys flow, then prints measured against predicted with the error, a summary per kernel
+through compiler/sim/synth.py's yosys flow, then prints measured against predicted with the error, a summary per kernel
 and the memory mapping thresholds the model implies. Nothing is cached. About 3 minutes on 2 cores (57 syntheses;
 --full, 119: about 7; --quick, the 35 SqueezeNet instances only: about 1).
 
@@ -29,7 +29,8 @@ from rich.table import Table
 from scipy.optimize import nnls
 from tqdm import tqdm
 
-from squeezeflow.compiler import kernel_costs as kc
+from squeezeflow.compiler.kernels import kernel_costs as kc
+from squeezeflow.compiler.sim import synth
 from squeezeflow.hw import spec
 
 RESOURCES = ("lut", "lutram", "ff", "dsp", "bram36", "uram")
@@ -169,8 +170,8 @@ FULL = [
 
 def build_instances(build) -> list[tuple[str, dict]]:
     """The distinct non-MVAU instances of a build (integer parameters)."""
-    from squeezeflow.compiler.emit_rtl import Design
-    from squeezeflow.compiler.golden_cli import load_build
+    from squeezeflow.compiler.backends.emit_rtl import Design
+    from squeezeflow.compiler.ir import load_build
 
     net, arrays = load_build(build)
     seen, found = set(), []
@@ -190,7 +191,7 @@ def build_instances(build) -> list[tuple[str, dict]]:
 def run_one(case):
     module, params = case
     try:
-        r = kc.measure(module, params)
+        r = synth.measure(module, params)
         return {"measured": {k: r[v] for k, v in MEASURED.items()}, "seconds": r["seconds"]}
     except Exception as e:  # a failed synthesis is reported, not fatal
         return {"error": f"{type(e).__name__}: {e} {getattr(e, 'why', '')}".strip()}

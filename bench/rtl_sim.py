@@ -20,9 +20,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-from squeezeflow.compiler import cli, rtlsim
+from squeezeflow.compiler import cli
 from squeezeflow.compiler.boards import BOARDS
 from squeezeflow.compiler.datasets import foolbox_dir, list_images
+from squeezeflow.compiler.sim import rtlsim
 
 ROOT = Path(__file__).resolve().parents[1]
 

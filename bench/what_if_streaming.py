@@ -2,7 +2,7 @@
 weights from DDR, each through a weights port of its own, and nothing were charged for it beyond what conv10's
 streaming costs today (no reorder back to pixel order for a concat, no extra DMA or AXI port).
 
-The compiler streams one layer, which must feed a global pool (emit_hls.can_stream_weights, one weights port); this
+The compiler streams one layer, which must feed a global pool (graph.can_stream_weights, one weights port); this
 lifts both rules for the planner and the estimate, so the figure is an upper bound of what Fire-layer streaming
 could give, not a buildable plan (nothing is emitted). docs/planner.md records it for the PYNQ-Z2.
     python bench/what_if_streaming.py [--board pynqz2] [--max-util 0.9] [--work build/bench_planner]
@@ -12,10 +12,12 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from squeezeflow.compiler import emit_hls, ir, plan
+from squeezeflow.compiler import ir
 from squeezeflow.compiler.boards import board
-from squeezeflow.compiler.estimate import estimate
+from squeezeflow.compiler.dataflow import graph
 from squeezeflow.compiler.pipeline import compile_model
+from squeezeflow.compiler.planner import plan
+from squeezeflow.compiler.planner.estimate import estimate
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -24,14 +26,14 @@ def every_layer_streams() -> None:
     def any_conv(net, layer):
         return isinstance(layer, ir.Conv)
 
-    one_port = emit_hls._Builder.weight_stream
+    one_port = graph._Builder.weight_stream
 
     def a_port_each(builder, layer, tiles):
         builder.g.weight_port = None  # the one-port rule: forgotten for each layer
         return one_port(builder, layer, tiles)
 
-    plan.can_stream_weights = emit_hls.can_stream_weights = any_conv
-    emit_hls._Builder.weight_stream = a_port_each
+    plan.can_stream_weights = graph.can_stream_weights = any_conv
+    graph._Builder.weight_stream = a_port_each
 
 
 def main() -> int:

@@ -12,14 +12,15 @@ from .errors import UserError
 
 # verb -> (module implementing `add_arguments(parser)` and `run(args)`, one-line help)
 VERBS = {
-    "quantize": ("squeezeflow.compiler.quantize", "quantize a SqueezeNet with brevitas and export ONNX"),
-    "eval": ("squeezeflow.compiler.evaluate", "top-1/top-5 of a .pth or .onnx model over an image folder"),
+    "quantize": ("squeezeflow.compiler.quant.quantize", "quantize a SqueezeNet with brevitas and export ONNX"),
+    "eval": ("squeezeflow.compiler.quant.evaluate", "top-1/top-5 of a .pth or .onnx model over an image folder"),
     "compile": ("squeezeflow.compiler.pipeline", "compile a quantized ONNX model into BUILD/"),
     "run": ("squeezeflow.compiler.golden_cli", "classify images with the integer golden model of BUILD/"),
-    "csim": ("squeezeflow.compiler.csim", "C-simulate the generated HLS C++ of BUILD/ on images"),
-    "rtlsim": ("squeezeflow.compiler.rtlsim", "simulate the generated Verilog of BUILD/ cycle by cycle on images"),
-    "synth": ("squeezeflow.compiler.synth", "FPGA resources of the generated Verilog of BUILD/ (yosys)"),
-    "bitstream": ("squeezeflow.compiler.bitstream", "Vitis HLS + Vivado: BUILD/ to a PYNQ overlay (.bit, .hwh)"),
+    "csim": ("squeezeflow.compiler.sim.csim", "C-simulate the generated HLS C++ of BUILD/ on images"),
+    "rtlsim": ("squeezeflow.compiler.sim.rtlsim", "simulate the generated Verilog of BUILD/ cycle by cycle on images"),
+    "synth": ("squeezeflow.compiler.sim.synth", "FPGA resources of the generated Verilog of BUILD/ (yosys)"),
+    "bitstream": ("squeezeflow.compiler.backends.bitstream",
+                  "Vitis HLS + Vivado: BUILD/ to a PYNQ overlay (.bit, .hwh)"),
 }
 
 

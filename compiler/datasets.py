@@ -4,10 +4,13 @@ Labels of ImageNet names come from the synsets file (`nXXXXXXXX name, synonyms` 
 foolbox's samples (`imagenet_07_609.jpg`: sample 07, class 609) carry the class index in the name, so they need no
 synsets file and make a labelled set even without ../shared.
 """
+import importlib.util
 import os
 import re
 from functools import lru_cache
 from pathlib import Path
+
+from squeezeflow.host.preprocess import load_image
 
 from .errors import UserError
 
@@ -91,8 +94,6 @@ def labelled_images(folder, limit: int | None = None) -> list[tuple[Path, int]]:
 
 def foolbox_dir() -> Path | None:
     """foolbox's sample folder (its 20 ImageNet JPEGs sit beside MNIST/CIFAR PNGs), or None if not installed."""
-    import importlib.util
-
     spec = importlib.util.find_spec("foolbox")
     if spec is None or not spec.submodule_search_locations:
         return None
@@ -110,9 +111,12 @@ def foolbox_imagenet() -> list[tuple[Path, int]]:
 
 def read_rgb(path: Path):
     """HWC uint8 RGB array of an image file; unreadable -> UserError naming it."""
-    from squeezeflow.host.preprocess import load_image
-
     try:
         return load_image(path)
     except (OSError, ValueError, SyntaxError) as exc:  # PIL raises these for truncated/corrupt files
         raise UserError("cannot read image", str(path), str(exc).splitlines()[0] if str(exc) else None) from None
+
+
+def check_limit(limit):
+    if limit is not None and limit < 1:
+        raise UserError(f"--limit must be at least 1, not {limit}")

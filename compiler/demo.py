@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import argparse
 import shlex
+import shutil
 import sys
 from pathlib import Path
 
 from . import cli
+from .datasets import foolbox_imagenet
 
 
 def step(title: str, argv: list[str]) -> None:
@@ -32,9 +34,7 @@ def main(argv=None) -> int:
     parser.add_argument("--csim-limit", type=int, default=4, help="photos to C-simulate (default 4)")
     args = parser.parse_args(argv)
 
-    import shutil
 
-    from .datasets import foolbox_imagenet
 
     shared, out = Path(args.shared), Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

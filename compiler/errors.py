@@ -1,5 +1,7 @@
 """One exception type for every problem the user can fix; the CLI turns it into one line and exit code 2."""
 
+from pathlib import Path
+
 
 class UserError(Exception):
     """Bad input: the message says what, where and why, on one line."""
@@ -15,8 +17,6 @@ class UserError(Exception):
 
 def require_file(path, kind: str = "file"):
     """Return `path` as a Path if it is a readable file, else raise UserError naming it."""
-    from pathlib import Path
-
     p = Path(path)
     if not p.exists():
         raise UserError(f"{kind} not found", str(p))

@@ -9,6 +9,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from squeezeflow.host.codec import quantize_input
+
 from . import ir
 
 
@@ -115,3 +117,14 @@ class Golden:
         if isinstance(layer, ir.GlobalAvgPool):
             return gap(ins[0], layer, in_zps[0])
         raise TypeError(f"no golden implementation for layer kind {layer.kind}")
+
+
+def input_quantizer(net):
+    """float NCHW batch -> the network's integer input, as the host driver quantizes it."""
+    t = net.input_type
+    return lambda x: quantize_input(x, t.scale, t.zero_point, t.lo, t.hi)
+
+
+def golden_classifier(net, arrays):
+    golden, quantize = Golden(net, arrays), input_quantizer(net)
+    return lambda x: golden.run(quantize(x))

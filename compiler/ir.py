@@ -31,6 +31,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .errors import UserError
+
 IR_VERSION = 1
 NETWORK_INPUT = "input"
 
@@ -278,3 +280,14 @@ def save(build_dir: Path, net: Network, arrays: dict[str, np.ndarray]) -> None:
 def load(build_dir: Path) -> tuple[Network, dict[str, np.ndarray]]:
     net = Network.from_json((build_dir / "ir.json").read_text())
     return net, load_arrays(build_dir / "weights.npz")
+
+
+def load_build(build) -> tuple:
+    """(Network, arrays) of a build folder, or a UserError saying what is wrong with it."""
+    build = Path(build)
+    if not (build / "ir.json").is_file() or not (build / "weights.npz").is_file():
+        raise UserError("not a squeezeflow build (ir.json and weights.npz expected)", str(build))
+    try:
+        return load(build)
+    except (ValueError, KeyError, TypeError, OSError) as exc:
+        raise UserError("cannot read the build", str(build), str(exc).splitlines()[0]) from None

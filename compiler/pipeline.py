@@ -1,15 +1,24 @@
 """`squeezeflow compile`: load -> lower -> recognize -> plan -> emit, written atomically into BUILD/."""
 from __future__ import annotations
 
+import json
 import shutil
 import sys
 import tempfile
 from pathlib import Path
 
 from . import ir
+from .backends import emit_hls, emit_rtl, manifest, report
 from .boards import BOARDS
+from .boards import board
+from .boards import board as board_named
+from .datasets import class_names
 from .errors import UserError, require_file
-from .plan import DEFAULT_MAX_UTIL
+from .frontend.load import load_onnx, resolve_preprocess
+from .frontend.lower import lower
+from .frontend.recognize import recognize
+from .planner.estimate import estimate
+from .planner.plan import DEFAULT_MAX_UTIL, plan
 
 BACKENDS = ("hls", "rtl", "both")
 
@@ -37,14 +46,8 @@ def add_arguments(parser):
 def compile_model(model_path, preprocess: str | None = None, warn=print, board: str = "ultra96v2",
                   config: dict | None = None, clock_mhz: float | None = None, max_util: float | None = None,
                   target_fps: float | None = None):
-    """The in-memory compiler: -> (Network, arrays), planned for `board` (compiler/plan.py; `config` pins layers)."""
-    from .boards import board as board_named
-    from .datasets import class_names
-    from .plan import plan
-    from .load import load_onnx, resolve_preprocess
-    from .lower import lower
-    from .recognize import recognize
-
+    """The in-memory compiler: -> (Network, arrays), planned for `board` (compiler/planner/plan.py; `config` pins
+    layers)."""
     loaded = load_onnx(model_path)
     spec, warning = resolve_preprocess(preprocess, loaded)
     if warning:
@@ -69,10 +72,6 @@ def compile_model(model_path, preprocess: str | None = None, warn=print, board: 
 def write_build(build_dir, net: ir.Network, arrays, backend: str = "hls", est=None) -> Path:
     """Write every artefact into a fresh temporary folder beside BUILD/, then swap it into place, so a failure
     never leaves a half-written build. `est`: the plan's estimate for report.*, when the caller has it already."""
-    from . import emit_hls, emit_rtl, manifest, report
-    from .boards import board
-    from .estimate import estimate
-
     build_dir = Path(build_dir)
     parent = build_dir.resolve().parent
     if not parent.is_dir():
@@ -99,8 +98,6 @@ def write_build(build_dir, net: ir.Network, arrays, backend: str = "hls", est=No
 
 def read_config(path) -> dict:
     """A --config JSON file as a dict; unreadable or malformed -> UserError."""
-    import json
-
     try:
         return json.loads(require_file(path, "planner config").read_text())
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
@@ -108,10 +105,6 @@ def read_config(path) -> dict:
 
 
 def run(args) -> int:
-    from . import report
-    from .boards import board
-    from .estimate import estimate
-
     config = read_config(args.config) if args.config else None
     net, arrays = compile_model(args.model, args.preprocess, warn=lambda m: print(m, file=sys.stderr),
                                 board=args.board, config=config, clock_mhz=args.clock, max_util=args.max_util,

@@ -9,7 +9,7 @@
 
 Artefacts. `path` is a published bitstream, <model>.bit with its .hwh and its manifest <model>.json beside it
 (`squeezeflow bitstream` publishes the three), or, for the software backend, a build folder: BUILD/manifest.json,
-whose "files" entry names the simulated board's overlay and the C simulation library (compiler/manifest.py). IP
+whose "files" entry names the simulated board's overlay and the C simulation library (compiler/backends/manifest.py). IP
 instance names come from the manifest's `overlay` section (the block design's), else from its `ip` section (and
 `weights_from_ddr`).
 

@@ -26,7 +26,7 @@ def calib_images(count: int = 16) -> list[Path]:
 @functools.lru_cache(maxsize=None)
 def brevitas_model(arch="squeezenet1_1", fmt="qcdq", size=64, classes=10, weights=None, wbits=6, abits=8) -> Path:
     """A brevitas-quantized SqueezeNet (random weights unless `weights`), exported as QCDQ or QONNX."""
-    from squeezeflow.compiler.quantize import quantize, resolve_preprocess
+    from squeezeflow.compiler.quant.quantize import quantize, resolve_preprocess
 
     out = _CACHE / f"{arch}-{fmt}-{size}-{classes}-w{wbits}a{abits}-{'trained' if weights else 'random'}.onnx"
     spec = resolve_preprocess(arch, None, (size, size))
@@ -42,7 +42,7 @@ def ort_qdq_model(arch="squeezenet1_1", size=64, classes=10, weights=None) -> Pa
     from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
 
     from squeezeflow.compiler.datasets import read_rgb
-    from squeezeflow.compiler.models import build_float_model, load_weights
+    from squeezeflow.compiler.quant.models import build_float_model, load_weights
     from squeezeflow.host.preprocess import preprocess, torchvision
 
     torch.manual_seed(0)

@@ -1,4 +1,4 @@
-"""`squeezeflow bitstream` and `make bitstream` (compiler/bitstream.py, templates/vivado/).
+"""`squeezeflow bitstream` and `make bitstream` (compiler/backends/bitstream.py, templates/vivado/).
 
 No Xilinx tool runs here: the generated Vivado script runs under tests/tcl/vivado_standin.tcl, a tclsh stand-in that
 checks the flow's structure (commands, options, files, cells, pins, connections, order), not synthesis. The builds
@@ -14,9 +14,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 import standin
-from squeezeflow.compiler import bitstream, cli, ir
+
+from squeezeflow.compiler import cli, ir
+from squeezeflow.compiler.backends import bitstream
 from squeezeflow.compiler.boards import BOARDS
 from squeezeflow.compiler.errors import UserError
 from squeezeflow.compiler.pipeline import write_build

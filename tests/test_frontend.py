@@ -3,14 +3,15 @@ import json
 import subprocess
 import sys
 
+import factory
 import numpy as np
 import pytest
 
-import factory
-from squeezeflow.compiler import ir, reference
+from squeezeflow.compiler import ir
 from squeezeflow.compiler.errors import UserError
 from squeezeflow.compiler.golden import Golden
 from squeezeflow.compiler.pipeline import compile_model, write_build
+from squeezeflow.compiler.sim import reference
 
 
 def assert_agrees_with_onnxruntime(model, size, count=2):
@@ -172,7 +173,7 @@ def test_trained_squeezenet11_agrees_with_onnxruntime(shared_dir):
     model = factory.brevitas_model("squeezenet1_1", "qcdq", 224, 1000, weights)
     net, arrays = assert_agrees_with_onnxruntime(model, 224, count=2)
     from squeezeflow.compiler.datasets import labelled_images, read_rgb
-    from squeezeflow.compiler.golden_cli import input_quantizer
+    from squeezeflow.compiler.golden import input_quantizer
     from squeezeflow.host.preprocess import PreprocessSpec, preprocess
 
     samples = labelled_images(shared_dir / "data" / "imagenet_sample", 24)

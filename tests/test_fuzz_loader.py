@@ -4,10 +4,10 @@ import functools
 import random
 import signal
 
+import factory
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import factory
 from squeezeflow.compiler.errors import UserError
 from squeezeflow.compiler.pipeline import compile_model
 

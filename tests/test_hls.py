@@ -1,4 +1,4 @@
-"""HLS C++ generation and bit-exact C simulation (compiler/emit_hls.py, compiler/csim.py, hw/hls/).
+"""HLS C++ generation and bit-exact C simulation (compiler/backends/emit_hls.py, compiler/sim/csim.py, hw/hls/).
 
 Builds are shared per module: the small SqueezeNet 1.1 (64x64, 10 classes, random weights) is compiled and built
 once; tests that break a build work on a copy.
@@ -10,16 +10,17 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import factory
 import numpy as np
 import pytest
 
-import factory
-from squeezeflow.compiler import cli, csim, ir
+from squeezeflow.compiler import cli, ir
+from squeezeflow.compiler.backends.shell import model_hash
 from squeezeflow.compiler.boards import board
-from squeezeflow.compiler.emit_hls import model_hash
 from squeezeflow.compiler.errors import UserError
 from squeezeflow.compiler.golden import Golden
 from squeezeflow.compiler.pipeline import compile_model, write_build
+from squeezeflow.compiler.sim import csim
 from squeezeflow.host.codec import output_beats, pack_frames, unpack_logits
 
 

@@ -1,5 +1,5 @@
-"""compiler/kernel_costs.py against yosys (compiler/synth.py's flow) on six representative kernel instances and two
-MVAUs, plus the memory mapping rules it encodes (no synthesis).
+"""compiler/kernels/kernel_costs.py against yosys (compiler/sim/synth.py's flow) on six representative kernel instances
+and two MVAUs, plus the memory mapping rules it encodes (no synthesis).
 
 Tolerances, and why:
 * DSP, BRAM36, URAM and LUTRAM exact: the model reproduces yosys's own mapping decision (memory_libmap's scores)
@@ -17,7 +17,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from squeezeflow.compiler import kernel_costs as kc
+from squeezeflow.compiler.kernels import kernel_costs as kc
+from squeezeflow.compiler.sim import synth
 from squeezeflow.hw import spec
 
 EXACT = ("lutram", "dsp", "bram36", "uram")
@@ -51,7 +52,7 @@ def measured() -> dict:
     if shutil.which("yosys") is None:
         pytest.skip("yosys is not installed (make test installs it)")
     with ThreadPoolExecutor(len(CASES)) as pool:
-        return dict(zip(CASES, pool.map(lambda case: kc.measure(*case), CASES.values())))
+        return dict(zip(CASES, pool.map(lambda case: synth.measure(*case), CASES.values())))
 
 
 @pytest.mark.parametrize("name", CASES)
@@ -84,7 +85,7 @@ def measured_mvau() -> dict:
                     "REQUANT_UNITS": spec.requant_units(p["PE"], p["SF"])} for name, p in MVAU_CASES.items()}
     with ThreadPoolExecutor(len(cases)) as pool:
         return {name: (params, result) for (name, params), result in
-                zip(cases.items(), pool.map(lambda p: kc.measure("sf_mvau", p), cases.values()))}
+                zip(cases.items(), pool.map(lambda p: synth.measure("sf_mvau", p), cases.values()))}
 
 
 @pytest.mark.parametrize("name", MVAU_CASES)

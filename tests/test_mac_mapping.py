@@ -1,4 +1,4 @@
-"""sf_mvau's multiplier mappings (hw/spec.py MAC_IMPLS) in yosys synth_xilinx (compiler/synth.py): the DSP48E2 count
+"""sf_mvau's multiplier mappings (hw/spec.py MAC_IMPLS) in yosys synth_xilinx (compiler/sim/synth.py): the DSP48E2 count
 of each is exactly what the mapping promises.
 
 Every mapping adds the requantization products, per requantizer the accumulator times the unsigned 24-bit
@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from squeezeflow.compiler import kernel_costs
-from squeezeflow.compiler.synth import yosys
+from squeezeflow.compiler.kernels import kernel_costs
+from squeezeflow.compiler.sim.synth import yosys
 from squeezeflow.hw import spec
 
 RTL = Path(spec.__file__).resolve().parent / "rtl"
@@ -28,7 +28,7 @@ def _hex(words, bits: int) -> str:
 
 @pytest.fixture(scope="module")
 def synthesized(tmp_path_factory) -> dict:
-    """MAC mapping -> compiler/synth.py's yosys() summary of sf_mvau with random weights and parameters."""
+    """MAC mapping -> compiler/sim/synth.py's yosys() summary of sf_mvau with random weights and parameters."""
     folder = tmp_path_factory.mktemp("mac_mapping")
     rng = np.random.default_rng(5)
     memories = {"weights.hex": (PE * SIMD * W_BITS, SF * NF),

@@ -1,10 +1,10 @@
-"""compiler/models.py: torchvision-compatible SqueezeNets, bypass variants, weight loading errors."""
+"""compiler/quant/models.py: torchvision-compatible SqueezeNets, bypass variants, weight loading errors."""
 import pytest
 import torch
 import torch.nn.functional as F
 
 from squeezeflow.compiler.errors import UserError
-from squeezeflow.compiler.models import ARCHS, build_float_model, fire_layout, infer_arch, load_weights
+from squeezeflow.compiler.quant.models import ARCHS, build_float_model, fire_layout, infer_arch, load_weights
 
 # torchvision's features indices of the Fire modules, and their (inplanes, squeeze, expand1x1, expand3x3)
 TORCHVISION_FIRES = {

@@ -12,15 +12,16 @@ import sys
 import unittest.mock
 from pathlib import Path
 
+import factory
 import numpy as np
 import onnxruntime as ort
 import pytest
-
-import factory
 from conftest import REPO
-from squeezeflow.compiler import onnxrt, reference
-from squeezeflow.compiler.evaluate import onnx_classifier
+
+from squeezeflow.compiler import onnxrt
 from squeezeflow.compiler.pipeline import compile_model
+from squeezeflow.compiler.quant.evaluate import onnx_classifier
+from squeezeflow.compiler.sim import reference
 
 
 @pytest.mark.parametrize("optimized", [False, True])

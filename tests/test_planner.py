@@ -1,17 +1,20 @@
-"""The planner (compiler/plan.py), its models (perf.py, kernel_costs.py, estimate.py) and reports (report.py)."""
+"""The planner (compiler/planner/plan.py), its models (kernels/perf.py, kernels/kernel_costs.py, estimate.py) and
+reports (backends/report.py)."""
 import json
 import re
 
+import factory
 import numpy as np
 import pytest
 
-import factory
-from squeezeflow.compiler import cli, emit_hls, ir, perf
+from squeezeflow.compiler import cli, ir
 from squeezeflow.compiler.boards import BOARDS, board
+from squeezeflow.compiler.dataflow import weights
 from squeezeflow.compiler.errors import UserError
-from squeezeflow.compiler.estimate import estimate
+from squeezeflow.compiler.kernels import perf
 from squeezeflow.compiler.pipeline import compile_model, write_build
-from squeezeflow.compiler.plan import _undominated, plan
+from squeezeflow.compiler.planner.estimate import estimate
+from squeezeflow.compiler.planner.plan import _undominated, plan
 from squeezeflow.hw import spec
 
 
@@ -63,7 +66,7 @@ def test_classifier_streams_its_weights_when_block_ram_runs_short():
     streamed = [layer.name for layer in net.layers if isinstance(layer, ir.Conv) and layer.weight_storage == "ddr"]
     assert streamed == ["conv10"]
     # The DDR traffic in the report: the image the weights DMA replays, at least the 6-bit weights themselves.
-    image = emit_hls.weight_image(net, arrays)
+    image = weights.weight_image(net, arrays)
     assert est.ddr_weight_bytes == image.nbytes >= 512 * 1000 * 6 // 8
     assert est.to_dict()["ddr_weights"]["mb_per_s"] == round(image.nbytes * est.fps / 1e6, 1)
 

@@ -1,4 +1,4 @@
-"""compiler/quantize.py and evaluate.py: the exported graphs follow the front-end contract, run, and are
+"""compiler/quant/quantize.py and evaluate.py: the exported graphs follow the front-end contract, run, and are
 deterministic; the CLI verbs turn bad input into one line and exit code 2."""
 import json
 import subprocess
@@ -114,9 +114,10 @@ def test_qonnx_graph_carries_the_same_quantizers():
 
 def test_qcdq_runs_in_onnxruntime_like_brevitas_and_qonnx():
     import torch
+
     from squeezeflow.compiler import onnxrt
-    from squeezeflow.compiler.evaluate import onnx_classifier
-    from squeezeflow.compiler.quantize import build_calibrated, export
+    from squeezeflow.compiler.quant.evaluate import onnx_classifier
+    from squeezeflow.compiler.quant.quantize import build_calibrated, export
 
     spec = torchvision((64, 64))
     model = build_calibrated("squeezenet1_1_bypass", None, factory.calib_images(8), spec, 6, 8, 10, ptq="basic")
@@ -135,7 +136,7 @@ def test_qcdq_runs_in_onnxruntime_like_brevitas_and_qonnx():
 
 
 def test_metadata_and_determinism(tmp_path):
-    from squeezeflow.compiler.quantize import quantize
+    from squeezeflow.compiler.quant.quantize import quantize
 
     spec = torchvision((48, 48))
     paths = [quantize("squeezenet1_1", None, factory.calib_images(4), tmp_path / f"m{i}.onnx", wbits=4, abits=6,
@@ -149,7 +150,7 @@ def test_metadata_and_determinism(tmp_path):
 
 
 def test_default_preprocessing_per_arch():
-    from squeezeflow.compiler.quantize import resolve_preprocess
+    from squeezeflow.compiler.quant.quantize import resolve_preprocess
 
     assert resolve_preprocess("squeezenet1_1", None, None) == torchvision()
     caffe = resolve_preprocess("squeezenet1_0_bypass", None, None)
@@ -180,7 +181,7 @@ def test_cli_quantize_then_eval(tmp_path, capsys):
 def test_cli_eval_float_weights(tmp_path, capsys):
     import torch
 
-    from squeezeflow.compiler.models import build_float_model
+    from squeezeflow.compiler.quant.models import build_float_model
 
     torch.save(build_float_model("squeezenet1_0", 1000).state_dict(), tmp_path / "w.pth")
     code, stdout, _ = run_cli(capsys, "eval", tmp_path / "w.pth", "--images", factory.photo_folder(tmp_path / "p", 2),
@@ -236,7 +237,7 @@ def test_cli_bad_input_in_a_real_process(tmp_path):
 @pytest.mark.shared
 def test_trained_w6a8_agrees_with_float(shared_dir):
     from squeezeflow.compiler.datasets import labelled_images, read_rgb
-    from squeezeflow.compiler.evaluate import onnx_classifier, torch_classifier
+    from squeezeflow.compiler.quant.evaluate import onnx_classifier, torch_classifier
     from squeezeflow.host.preprocess import preprocess
 
     weights = shared_dir / "models" / "squeezenet1_1_imagenet.pth"

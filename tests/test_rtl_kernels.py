@@ -19,7 +19,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from squeezeflow.compiler import emit_rtl, perf
+from squeezeflow.compiler.backends import emit_rtl
+from squeezeflow.compiler.kernels import perf
 from squeezeflow.hw import spec
 
 RTL = Path(spec.__file__).resolve().parent / "rtl"
@@ -187,8 +188,8 @@ POOL_CASES = [((13, 13), [3, 3], [2, 2], [0, 0, 0, 0], True, False, (1, 1)),
 
 
 def _pool(rng, i):
-    from squeezeflow.compiler.emit_hls import pool_is_separable
-    from squeezeflow.compiler.lower import pooled_size
+    from squeezeflow.compiler.dataflow.graph import pool_is_separable
+    from squeezeflow.compiler.frontend.lower import pooled_size
 
     (h, w), kernel, stride, pad, ceil, signed, (lanes, cg) = POOL_CASES[i]
     ho, wo = (pooled_size(n, k, s, pad[d], pad[d + 2], ceil)
@@ -283,11 +284,12 @@ CASES = {"fifo": _fifo, "duplicate": _duplicate, "regroup": _regroup, "concat": 
          "add": _add, "gap": _gap, "window": _window, "maxpool": _maxpool, "pool": _pool, "mvau": _mvau,
          "axis_in": _axis_in, "axis_out": _axis_out}
 CASES_PER_KERNEL = {"regroup": 3, "window": 3, "mvau": len(MVAU_CASES), "gap": 3, "pool": len(POOL_CASES)}
+KERNEL_CASES = [(k, i) for k in CASES for i in range(CASES_PER_KERNEL.get(k, 2))]
 
 
 @pytest.fixture
 def simulator(request, monkeypatch):
-    from squeezeflow.compiler.rtlsim import verilator_env
+    from squeezeflow.compiler.sim.rtlsim import verilator_env
 
     monkeypatch.syspath_prepend(str(BENCHES))  # the runner hands sys.path to the simulator's Python
     if request.param == "verilator":
@@ -296,14 +298,20 @@ def simulator(request, monkeypatch):
     return request.param
 
 
+def make_case(kernel: str, index: int) -> tuple[dict, dict, dict]:
+    """Case `index` of `kernel`, the same on every run and in both twins' tests -> (case, arrays, images)."""
+    case, arrays, images = CASES[kernel](np.random.default_rng(1000 * index + len(kernel)), index)
+    case["seed"] = index
+    return case, arrays, images
+
+
 def run_case(sim: str, kernel: str, index: int) -> tuple[dict, dict]:
     """Build (cached) and simulate case `index` of `kernel` -> (the case, the testbench's results.json)."""
     from cocotb_tools.runner import get_runner
 
-    from squeezeflow.compiler.rtlsim import VERILATOR_FLAGS
+    from squeezeflow.compiler.sim.rtlsim import VERILATOR_FLAGS
 
-    case, arrays, images = CASES[kernel](np.random.default_rng(1000 * index + len(kernel)), index)
-    case["seed"] = index
+    case, arrays, images = make_case(kernel, index)
     params = {**case["params"], **{name: f'"{name.lower()}.hex"' for name in images}}
     key = hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()[:12]
     folder = SIM_BUILD / sim / f"{kernel}-{index}-{key}"
@@ -346,7 +354,7 @@ def _share_runtime(folder: Path, before: bool) -> None:
 
 
 @pytest.mark.parametrize("simulator", ["icarus", "verilator"], indirect=True)
-@pytest.mark.parametrize("kernel,index", [(k, i) for k in CASES for i in range(CASES_PER_KERNEL.get(k, 2))])
+@pytest.mark.parametrize("kernel,index", KERNEL_CASES)
 def test_kernel(simulator, kernel, index, record_property):
     case, result = run_case(simulator, kernel, index)
     record_property("cycles", result["cycles"])

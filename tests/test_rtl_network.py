@@ -1,16 +1,18 @@
-"""The whole accelerator in RTL (compiler/emit_rtl.py, compiler/rtlsim.py): the small SqueezeNet 1.1 (64x64, 10
-classes, random weights, the planner's folding for the Ultra96-V2) simulated cycle by cycle in Verilator, bit-exact
+"""The whole accelerator in RTL (compiler/backends/emit_rtl.py, compiler/sim/rtlsim.py): the small SqueezeNet 1.1
+(64x64, 10 classes, random weights, the planner's folding for the Ultra96-V2) simulated cycle by cycle in Verilator, bit-exact
 with the golden model and within 5% of the planner's cycle estimates.
 """
 import json
 import shutil
 from pathlib import Path
 
+import factory
 import pytest
 
-import factory
-from squeezeflow.compiler import cli, emit_rtl, rtlsim
+from squeezeflow.compiler import cli
+from squeezeflow.compiler.backends import emit_rtl
 from squeezeflow.compiler.pipeline import compile_model, write_build
+from squeezeflow.compiler.sim import rtlsim
 
 
 @pytest.fixture(scope="module")
@@ -94,8 +96,8 @@ def test_each_layer_on_its_own_runs_near_its_busiest_kernel(small, capsys):
     """`rtlsim --per-layer`: every layer (and the AXI converters "input" and "output") driven alone at full rate. Its
     frame interval is at least its busiest kernel's cycles per frame (a kernel moves at most one word per port per
     cycle; an MVAU spends one per weight tile) and well under twice that."""
-    from squeezeflow.compiler.emit_hls import build_graph
-    from squeezeflow.compiler.golden_cli import load_build
+    from squeezeflow.compiler.dataflow.graph import build_graph
+    from squeezeflow.compiler.ir import load_build
 
     busiest = {}
     for p in build_graph(*load_build(small)).processes:

@@ -15,10 +15,10 @@
 // WEIGHT_BITS-bit lanes (lane l of bank b multiplies input lane b * BANK_LANES + l). Banks are at most 64 bits wide,
 // as a BRAM port is (72 bits at most), so every PE x bank memory maps onto plain ROM columns; mvau_streamed keeps
 // one neuron fold's tiles in the same layout, filled from its weight stream.
-// Multipliers (L::MAC, an index into hw/spec.py MAC_IMPLS): 0 "dsp", one DSP multiplier per product; 1 "dsp_packed",
-// PE rows 2i and 2i+1 share one DSP multiplier per SIMD lane, x * (w[2i+1] * 2**PACK_SHIFT + w[2i]), the lanes'
-// packed products summed and split into the two dot products once per tile (PE even, PACK_SHIFT = spec.pack_shift);
-// 2 "lut", multipliers in the fabric. The arithmetic is the same integers in every mode.
+// Multipliers (L::MAC, an index into hw/spec.py MAC_IMPLS, enum mac_impl below): 0 "dsp", one DSP multiplier per
+// product; 1 "dsp_packed", PE rows 2i and 2i+1 share one DSP multiplier per SIMD lane, x * (w[2i+1] * 2**PACK_SHIFT +
+// w[2i]), the lanes' packed products summed and split into the two dot products once per tile (PE even, PACK_SHIFT =
+// spec.pack_shift); 2 "lut", multipliers in the fabric. The arithmetic is the same integers in every mode.
 // Requantizers: L::REQUANT_UNITS of them (hw/spec.py requant_units: ceil(PE / SF)) serve the PE channels, each one
 // channel per iteration (struct requantizers), as sf_mvau.v's do.
 // L: in_t, in_word, out_t, out_word, w_t, acc_t, SIMD, PE, SF, NF, PIXELS, GROUP, BANKS, BANK_LANES, BANK_BITS,
@@ -30,6 +30,9 @@
 #include "sf_common.h"
 
 namespace sf {
+
+// hw/spec.py MAC_IMPLS by index, as the generated configurations pass it (tests/test_rtl_checks.py)
+enum mac_impl { MAC_DSP = 0, MAC_DSP_PACKED = 1, MAC_LUT = 2 };
 
 // w * x in a DSP slice.
 template <class P, class W, class X>
@@ -53,6 +56,7 @@ inline P mul_fabric(W w, X x) {
 // "dsp" and "lut" here, "dsp_packed" below.
 template <class L, int MAC = L::MAC>
 struct tile_dots {
+    static_assert(MAC == MAC_DSP || MAC == MAC_LUT, "MAC: an index of hw/spec.py MAC_IMPLS");
     typedef typename num<typename L::acc_t>::type acc_t;
     typedef typename num<typename L::in_t>::type x_t;
     // B + W bits hold an unsigned B-bit activation's products too: (2**B - 1) * -2**(W-1) > -2**(B+W-1)
@@ -71,7 +75,7 @@ struct tile_dots {
 #pragma HLS UNROLL
                     const typename num<typename L::w_t>::type wl = get_lane<typename L::w_t>(w, l);
                     const x_t x = xs[b * L::BANK_LANES + l];
-                    dot += MAC == 2 ? mul_fabric<product_t>(wl, x) : mul_dsp<product_t>(wl, x);
+                    dot += MAC == MAC_LUT ? mul_fabric<product_t>(wl, x) : mul_dsp<product_t>(wl, x);
                 }
             }
             dots[pe] = dot;
@@ -80,7 +84,7 @@ struct tile_dots {
 };
 
 template <class L>
-struct tile_dots<L, 1> {
+struct tile_dots<L, MAC_DSP_PACKED> {
     static_assert(L::PE % 2 == 0, "dsp_packed pairs PE rows 2i and 2i+1");
     typedef typename num<typename L::acc_t>::type acc_t;
     typedef typename num<typename L::in_t>::type x_t;
@@ -230,13 +234,13 @@ void mvau(IN& in, OUT& out, const WEIGHTS& weights, const rom_int<L::ACC_BITS> b
 }
 
 // Weights streamed from DDR (WEIGHT_STORAGE "ddr"): pixel group by pixel group (GROUP output pixels, a few rows:
-// compiler/plan.py), and within a group neuron fold by neuron fold, so each weight is read once per group. The
+// compiler/planner/plan.py), and within a group neuron fold by neuron fold, so each weight is read once per group. The
 // group's input vectors are read during the first neuron fold and replayed from a group buffer for the others (the
-// input FIFO holds the next group meanwhile: compiler/fifo.py); a fold's SF weight tiles are read during its first
-// pixel and replayed for the others. The output goes by group, then channel group (the stream contract above).
+// input FIFO holds the next group meanwhile: compiler/dataflow/fifo.py); a fold's SF weight tiles are read during its
+// first pixel and replayed for the others. The output goes by group, then channel group (the stream contract above).
 //   weights_in: per group, NF * SF words of w_word, tile nf * SF + sf; weight (pe, s) of the tile in bits
 //               [(pe * SIMD + s) * WEIGHT_BITS, ...), two's complement (hw/spec.py weight stream).
-// L (besides the above): w_word, W_BEATS (AXI beats per tile: compiler/perf.py's cycle model reads it).
+// L (besides the above): w_word, W_BEATS (AXI beats per tile: compiler/kernels/perf.py's cycle model reads it).
 template <class L, class IN, class WIN, class OUT>
 void mvau_streamed(IN& in, WIN& weights_in, OUT& out, const rom_int<L::ACC_BITS> bias[L::PE][L::NF],
                    const rom_uint<L::MULT_BITS> mult[L::PE][L::NF],

@@ -12,8 +12,9 @@
 // column whose window ends at x is complete and goes on to the rows: input row y feeds the output rows whose windows
 // cover it (at most NB = ceil(KH / SH)), their running maxima in rows[oy % NB]; the row whose window ends at y is
 // complete and goes out, word by word, as its columns complete. So an output row leaves during the last input row
-// of its window, about one word per SW input pixels (compiler/fifo.py's row-burst rule holds the rest).
-// Windows must end at distinct input rows and columns (compiler/emit_hls.py checks; else sf::window + sf::maxpool).
+// of its window, about one word per SW input pixels (compiler/dataflow/fifo.py's row-burst rule holds the rest).
+// Windows must end at distinct input rows and columns (compiler/dataflow/graph.py pool_is_separable; else sf::window +
+// sf::maxpool).
 // L: lane_t, word_t, LANES, CG, H, W, KH, KW, SH, SW, PT, PL, HO, WO, NA, NB.
 #ifndef SF_POOL_H
 #define SF_POOL_H

@@ -12,7 +12,7 @@
 //    unfinished process waits on a full or an empty FIFO, the design deadlocks, and the error names the cycle of
 //    waiting processes and FIFOs. The replay takes each process's operations in program order, one at a time; a
 //    pipelined loop differs by a word or two (it may read a few iterations ahead; an iteration writing two FIFOs
-//    stalls as a whole), which the depth rule's slack of two pixels covers (compiler/emit_hls.py).
+//    stalls as a whole), which the depth rule's slack of two pixels covers (compiler/backends/emit_hls.py).
 //  - with SF_TAPS defined, every word written to every stream is kept (taps()) for the testbench to dump, so a
 //    mismatch can be traced to the first layer that differs from the golden model.
 #ifndef SF_STREAM_H
@@ -78,7 +78,7 @@ class dataflow {
     }
 
     void record(stream_base& s, bool write) {
-        if (!active_ || current_ < 0) return;  // kernels run outside a top (kernel tests) are not traced
+        if (!active_ || current_ < 0) return;  // kernels run outside a dataflow region are not traced
         if (s.frame != frame_) {
             s.frame = frame_;
             s.index = streams_.size();

@@ -11,7 +11,7 @@
 // Schedule: a single loop reads at most one input word and writes at most one output word per cycle. It reads only
 // as far as the window after the current one needs (the current window can then be written while the next one's
 // new pixels arrive), so it runs ahead of its output by about (KH - 1 - PT) rows + KW pixels; the compiler sizes the
-// FIFO of a parallel branch from the same rule (window_needed below, window_lead in compiler/emit_hls.py).
+// FIFO of a parallel branch from the same rule (window_needed below, window_lead in compiler/dataflow/graph.py).
 // ROWS = KH + SH input rows are buffered: the KH rows of the current window plus the SH rows the next output row adds.
 // L: lane_t, LANES, word_t, H, W, CG, KH, KW, SH, SW, PT, PL, HO, WO, ROWS, PAD.
 #ifndef SF_WINDOW_H

@@ -7,6 +7,7 @@
 //         y = clamp(round_half_even((MA * (a - ZA) + MB * (b - ZB)) / 2**SHIFT) + ZP, LO, HI) (compiler/ir.py), the
 //         sum formed in SUM_BITS (>= SHIFT + 2) bits.
 // A word is taken from both inputs at once; the pipeline stalls as a whole while the output register is full.
+`default_nettype none
 module sf_add #(
     parameter integer LANES = 1,
     parameter integer A_BITS = 8,
@@ -38,6 +39,11 @@ module sf_add #(
 );
     localparam integer SHIFT_BITS = $clog2(SHIFT + 2);
     localparam [SHIFT_BITS-1:0] SHIFT_V = SHIFT;
+    initial if (LANES < 1 || A_BITS < 1 || B_BITS < 1)
+        $fatal(1, "sf_add: LANES, A_BITS, B_BITS = %0d, %0d, %0d, must be >= 1", LANES, A_BITS, B_BITS);
+    // the rounding's unit 2**SHIFT and its remainder must be representable (sf_round_clamp, SHIFT_BASE 0 here)
+    initial if (SHIFT < 0 || SUM_BITS < SHIFT + 2)
+        $fatal(1, "sf_add: SHIFT = %0d, SUM_BITS = %0d, must be 0 <= SHIFT <= SUM_BITS - 2", SHIFT, SUM_BITS);
 
     wire en = !out_tvalid || out_tready;
     assign a_tready = en && b_tvalid;
@@ -82,3 +88,4 @@ module sf_add #(
         end
     endgenerate
 endmodule
+`default_nettype wire

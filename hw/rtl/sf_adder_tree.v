@@ -7,6 +7,7 @@
 // Why a tree and not one expression: yosys turns an N-term sum into a single multi-operand adder (its $macc) and
 // maps that to about 60 LUTs per term, against about 15 for two-input carry-chain adders; the registers between the
 // levels are what a 250 MHz clock needs anyway.
+`default_nettype none
 module sf_adder_tree #(
     parameter integer N = 2,
     parameter integer W = 16,
@@ -19,6 +20,7 @@ module sf_adder_tree #(
     input  wire [N*W-1:0]   terms,
     output wire [SW-1:0]    sum
 );
+    initial if (N < 1 || W < 1) $fatal(1, "sf_adder_tree: N, W = %0d, %0d, must be >= 1", N, W);
     genvar k, i;
     generate
         for (k = 0; k <= LEVELS; k = k + 1) begin : level
@@ -46,3 +48,4 @@ module sf_adder_tree #(
     endgenerate
     assign sum = level[LEVELS].nodes;
 endmodule
+`default_nettype wire

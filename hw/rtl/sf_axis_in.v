@@ -8,6 +8,7 @@
 //        padding dropped. TLAST is not checked: the frame size is static.
 //   out: WORDS words of LANES lanes of LANE_BITS bits, the same values in the same order (each value's low LANE_BITS).
 // A word may straddle two beats (LANES need not divide PER_BEAT): up to two beats are held.
+`default_nettype none
 module sf_axis_in #(
     parameter integer AXI_BITS = 64,
     parameter integer VALUE_BITS = 8,
@@ -26,6 +27,15 @@ module sf_axis_in #(
 );
     localparam integer PER_BEAT = AXI_BITS / VALUE_BITS;
     localparam integer HW = $clog2(2 * PER_BEAT + 1), NW = $clog2(WORDS + 1);
+    initial if (AXI_BITS < 1 || VALUE_BITS < 1 || LANES < 1 || LANE_BITS < 1 || WORDS < 1)
+        $fatal(1, "sf_axis_in: AXI_BITS, VALUE_BITS, LANES, LANE_BITS, WORDS = %0d, %0d, %0d, %0d, %0d, must be >= 1",
+               AXI_BITS, VALUE_BITS, LANES, LANE_BITS, WORDS);
+    initial if (LANE_BITS > VALUE_BITS) $fatal(1, "sf_axis_in: LANE_BITS = %0d, must be <= VALUE_BITS = %0d",
+                                              LANE_BITS, VALUE_BITS);
+    // A word waits for a beat only while fewer than LANES values are pending, and `pending` holds two beats
+    // (sf_axis_in.h, which reads at most one beat per word, needs LANES <= PER_BEAT).
+    initial if (LANES > PER_BEAT + 1) $fatal(1, "sf_axis_in: LANES = %0d, must be <= AXI_BITS / VALUE_BITS + 1 = %0d",
+                                            LANES, PER_BEAT + 1);
 
     reg [2*AXI_BITS-1:0] pending;  // values received but not sent yet, lowest first
     reg [HW-1:0] have;
@@ -62,3 +72,4 @@ module sf_axis_in #(
         end
     end
 endmodule
+`default_nettype wire

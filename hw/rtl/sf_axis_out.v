@@ -6,6 +6,7 @@
 //   out: ceil(VALUES / PER_BEAT) beats of AXI_BITS bits, PER_BEAT = AXI_BITS / VALUE_BITS: value k sign- or
 //        zero-extended to VALUE_BITS in bits [(k % PER_BEAT) * VALUE_BITS, ...) of beat k / PER_BEAT (hw/spec.py);
 //        the last beat zero-padded; TKEEP all ones; TLAST on the frame's last beat.
+`default_nettype none
 module sf_axis_out #(
     parameter integer AXI_BITS = 64,
     parameter integer VALUE_BITS = 32,
@@ -26,6 +27,13 @@ module sf_axis_out #(
 );
     localparam integer PER_BEAT = AXI_BITS / VALUE_BITS;
     localparam integer SW = $clog2(PER_BEAT + 1), KW = $clog2(VALUES + 1);
+    initial if (AXI_BITS < 1 || VALUE_BITS < 1 || LANE_BITS < 1 || VALUES < 1)
+        $fatal(1, "sf_axis_out: AXI_BITS, VALUE_BITS, LANE_BITS, VALUES = %0d, %0d, %0d, %0d, must be >= 1",
+               AXI_BITS, VALUE_BITS, LANE_BITS, VALUES);
+    initial if (AXI_BITS % 8 != 0) $fatal(1, "sf_axis_out: AXI_BITS = %0d, must be whole bytes (TKEEP)", AXI_BITS);
+    initial if (LANE_BITS > VALUE_BITS || VALUE_BITS > AXI_BITS)
+        $fatal(1, "sf_axis_out: LANE_BITS, VALUE_BITS, AXI_BITS = %0d, %0d, %0d, must not decrease",
+               LANE_BITS, VALUE_BITS, AXI_BITS);
 
     reg [AXI_BITS-1:0] collected;  // the values of the beat so far, the others zero
     reg [SW-1:0] slot;
@@ -61,3 +69,4 @@ module sf_axis_out #(
         end
     end
 endmodule
+`default_nettype wire

@@ -5,7 +5,8 @@
 //   b  : PIXELS * CGB words.
 //   out: PIXELS * (CGA + CGB) words: each pixel's CGA words of a, then its CGB words of b.
 // Both inputs carry the output's type and grouping: an input the IR requantizes goes through sf_requant first, a
-// regrouped one through sf_regroup (compiler/emit_hls.py builds that graph for both back ends).
+// regrouped one through sf_regroup (compiler/dataflow/graph.py builds that graph for both back ends).
+`default_nettype none
 module sf_concat #(
     parameter integer WIDTH = 8,
     parameter integer CGA = 1,
@@ -25,6 +26,8 @@ module sf_concat #(
 );
     localparam integer JW = $clog2(CGA + CGB + 1);
     localparam [JW-1:0] LAST = CGA + CGB - 1;
+    initial if (WIDTH < 1 || CGA < 1 || CGB < 1)
+        $fatal(1, "sf_concat: WIDTH, CGA, CGB = %0d, %0d, %0d, must be >= 1", WIDTH, CGA, CGB);
 
     reg [JW-1:0] j;  // word of the pixel
     wire from_a = j < CGA;
@@ -45,3 +48,4 @@ module sf_concat #(
         end
     end
 endmodule
+`default_nettype wire

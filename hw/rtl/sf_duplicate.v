@@ -4,6 +4,7 @@
 // Stream contract, per frame: in: WORDS words of WIDTH bits; out0, out1: the same words each.
 // Each output has its own register, so one consumer may take a word a cycle before the other; a new word is taken
 // only when both registers are free (or being emptied).
+`default_nettype none
 module sf_duplicate #(
     parameter integer WIDTH = 8
 ) (
@@ -19,6 +20,8 @@ module sf_duplicate #(
     output reg              out1_tvalid,
     input  wire             out1_tready
 );
+    initial if (WIDTH < 1) $fatal(1, "sf_duplicate: WIDTH = %0d, must be >= 1", WIDTH);
+
     assign in_tready = (!out0_tvalid || out0_tready) && (!out1_tvalid || out1_tready);
     wire take = in_tvalid && in_tready;
 
@@ -38,3 +41,4 @@ module sf_duplicate #(
         end
     end
 endmodule
+`default_nettype wire

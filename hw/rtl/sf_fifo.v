@@ -5,6 +5,7 @@
 // in_tready depends only on the fill level and out_tvalid only on the output register: a FIFO cuts every
 // combinational path between its producer and its consumer.
 // The memory is read synchronously into the output register, so the tools may map it to BRAM or to LUTRAM.
+`default_nettype none
 module sf_fifo #(
     parameter integer WIDTH = 8,
     parameter integer DEPTH = 2
@@ -20,6 +21,10 @@ module sf_fifo #(
 );
     localparam integer AW = DEPTH > 1 ? $clog2(DEPTH) : 1;
     localparam [AW-1:0] LAST = DEPTH - 1;
+    initial if (WIDTH < 1) $fatal(1, "sf_fifo: WIDTH = %0d, must be >= 1", WIDTH);
+    // in_tready depends only on the fill level, so one word of memory moves a word every other cycle
+    // (compiler/dataflow/fifo.py MIN_DEPTH)
+    initial if (DEPTH < 2) $fatal(1, "sf_fifo: DEPTH = %0d, must be >= 2", DEPTH);
 
     reg [WIDTH-1:0] mem[0:DEPTH-1];
     reg [AW-1:0] wr, rd;
@@ -49,3 +54,4 @@ module sf_fifo #(
         end
     end
 endmodule
+`default_nettype wire

@@ -8,6 +8,7 @@
 //   out: CG words of LANES lanes of SUM_BITS bits: per channel, the sum over all pixels of (x - ZP) (compiler/ir.py).
 //        An IR gap with a requant continues through sf_requant.
 // The sums are written out after the frame's last input word; the next frame's input waits meanwhile (CG cycles).
+`default_nettype none
 module sf_gap #(
     parameter integer LANES = 1,
     parameter integer IN_BITS = 8,
@@ -31,6 +32,9 @@ module sf_gap #(
     localparam integer GW = $clog2(CG + 1), PW = $clog2(GROUP + 1);
     localparam integer GROUPS = (PIXELS + GROUP - 1) / GROUP, LAST = PIXELS - (GROUPS - 1) * GROUP;
     localparam integer NW = $clog2(GROUPS + 1);
+    initial if (LANES < 1 || IN_BITS < 1 || SUM_BITS < 1 || CG < 1 || PIXELS < 1 || GROUP < 1)
+        $fatal(1, "sf_gap: LANES, IN_BITS, SUM_BITS, CG, PIXELS, GROUP = %0d, %0d, %0d, %0d, %0d, %0d, must be >= 1",
+               LANES, IN_BITS, SUM_BITS, CG, PIXELS, GROUP);
 
     reg [LANES*SUM_BITS-1:0] sums[0:CG-1];
     reg [GW-1:0] cg;
@@ -81,3 +85,4 @@ module sf_gap #(
         end
     end
 endmodule
+`default_nettype wire

@@ -5,6 +5,7 @@
 //        positions, each as CG channel-group words (sf_window's order; padded positions hold the lane type's
 //        minimum, so ceil-mode windows are clipped).
 //   out: PIXELS * CG words: per output pixel and channel group, the lane-wise maximum over the K positions.
+`default_nettype none
 module sf_maxpool #(
     parameter integer LANES = 1,
     parameter integer BITS = 8,
@@ -23,6 +24,9 @@ module sf_maxpool #(
 );
     localparam integer WB = LANES * BITS;
     localparam integer KW = $clog2(K + 1), GW = $clog2(CG + 1);
+    initial if (LANES < 1 || BITS < 1 || K < 1 || CG < 1)
+        $fatal(1, "sf_maxpool: LANES, BITS, K, CG = %0d, %0d, %0d, %0d, must be >= 1", LANES, BITS, K, CG);
+    initial if (SIGNED != 0 && BITS < 2) $fatal(1, "sf_maxpool: BITS = %0d, must be >= 2 when SIGNED", BITS);
 
     reg [WB-1:0] best[0:CG-1];  // running maximum of each channel group over the window so far
     reg [KW-1:0] k;
@@ -62,3 +66,4 @@ module sf_maxpool #(
         end
     end
 endmodule
+`default_nettype wire

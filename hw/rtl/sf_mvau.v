@@ -23,7 +23,7 @@
 // Arithmetic (compiler/ir.py): acc = bias + sum(weight * x) in ACC_BITS, then
 // y = clamp(round_half_even(acc * mult / 2**(SHIFT_BASE + shift)) + ZP, LO, HI) per output channel; ReLU is the
 // clamp.
-// Memories ($readmemh, written by compiler/emit_rtl.py):
+// Memories ($readmemh, written by compiler/backends/emit_rtl.py):
 //   WEIGHT_FILE: NF * SF words, word nf * SF + sf = the tile of output channels nf*PE .. nf*PE+PE-1 and input
 //                vector positions sf*SIMD .. sf*SIMD+SIMD-1; weight (pe, s) in bits [(pe*SIMD + s) * W_BITS, ...),
 //                two's complement. Not read when the weights are streamed.
@@ -31,7 +31,7 @@
 //                complement), then multiplier, then shift beyond SHIFT_BASE (sf_round_clamp.v), lowest bits first.
 // Pipeline: read (weights, parameters, replay buffers) -> dot products (ceil(log2 SIMD) adder-tree stages, none for
 // SIMD = 1) -> accumulate -> requant product -> round and clamp into the output register: 5 + ceil(log2 SIMD)
-// register stages (compiler/perf.py mvau_fill). The requantizers (a 24-bit product, a rounding shift over the
+// register stages (compiler/kernels/perf.py mvau_fill). The requantizers (a 24-bit product, a rounding shift over the
 // channels' spread beyond SHIFT_BASE, a clamp: one or two DSPs each) may be shared: REQUANT_UNITS of them
 // (hw/spec.py requant_units: ceil(PE / SF)), each taking PHASES = ceil(PE / REQUANT_UNITS) channels one per cycle,
 // which keeps up as long as SF >= PHASES, a pixel's accumulators being complete once every SF cycles. Sharing adds
@@ -41,14 +41,15 @@
 // backpressure. A cycle takes an input word while nf = 0 and a weight word while
 // pixel = 0, both or neither: each TREADY waits for the other stream's TVALID when that one is needed too (AXI lets
 // ready depend on valid, not the reverse).
-// Multipliers (MAC, an index into hw/spec.py MAC_IMPLS): 0 "dsp", one multiplier per product; 1 "dsp_packed", PE
-// rows 2i and 2i+1 share one multiplier per SIMD lane, x * (w[2i+1] * 2**PACK_SHIFT + w[2i]), the lanes' packed
-// products summed and split into the two dot products once per tile (PE even, PACK_SHIFT = spec.pack_shift); 2 "lut",
-// shift-and-add in logic, no multiplier cell. WEIGHT_STORAGE is an index into hw/spec.py WEIGHT_STORAGES: 0 block
-// RAM, 1 distributed RAM (the weight ROM's ram_style), 2 streamed. Not UltraRAM: it has no initial contents in a
-// bitstream, so weights there would need a loader.
+// Multipliers (MAC, an index into hw/spec.py MAC_IMPLS, named MAC_* below): 0 "dsp", one multiplier per product;
+// 1 "dsp_packed", PE rows 2i and 2i+1 share one multiplier per SIMD lane, x * (w[2i+1] * 2**PACK_SHIFT + w[2i]), the
+// lanes' packed products summed and split into the two dot products once per tile (PE even, PACK_SHIFT =
+// spec.pack_shift); 2 "lut", shift-and-add in logic, no multiplier cell. WEIGHT_STORAGE is an index into hw/spec.py
+// WEIGHT_STORAGES (WEIGHT_* below): 0 block RAM, 1 distributed RAM (the weight ROM's ram_style), 2 streamed. Not
+// UltraRAM: it has no initial contents in a bitstream, so weights there would need a loader.
 // Parameters only the streamed weights use: PIXELS (output pixels per frame), GROUP (output pixels per pass over the
 // weights, the group buffer's depth / SF) and W_WORD_BITS (the w stream's word, at least PE*SIMD*W_BITS).
+`default_nettype none
 module sf_mvau #(
     parameter integer SIMD = 1,
     parameter integer PE = 1,
@@ -88,10 +89,13 @@ module sf_mvau #(
     output reg                    out_tvalid,
     input  wire                   out_tready
 );
+    // hw/spec.py's MAC_IMPLS and WEIGHT_STORAGES by index, as the generators pass them (tests/test_rtl_checks.py)
+    localparam integer MAC_DSP = 0, MAC_DSP_PACKED = 1, MAC_LUT = 2;
+    localparam integer WEIGHT_BRAM = 0, WEIGHT_LUTRAM = 1, WEIGHT_DDR = 2;
     localparam integer XW = SIMD * IN_BITS;
     localparam integer WW = PE * SIMD * W_BITS;
     localparam integer FW = ACC_BITS + MULT_BITS + SHIFT_BITS;  // one output channel's parameters
-    localparam integer STREAMED = WEIGHT_STORAGE == 2;
+    localparam integer STREAMED = WEIGHT_STORAGE == WEIGHT_DDR;
     localparam integer TILES = NF * SF;
     localparam integer BUFFER = GROUP * SF;  // input words per pixel group
     localparam integer GROUPS = (PIXELS + GROUP - 1) / GROUP;
@@ -105,6 +109,28 @@ module sf_mvau #(
     localparam integer TREE = SIMD > 1 ? $clog2(SIMD) : 0;  // the dot products' adder-tree register stages
     localparam integer UNITS = REQUANT_UNITS < PE ? REQUANT_UNITS : PE;
     localparam integer PHASES = (PE + UNITS - 1) / UNITS;  // channels per requantizer, one per cycle
+    initial if (SIMD < 1 || PE < 1 || SF < 1 || NF < 1 || PIXELS < 1 || GROUP < 1)
+        $fatal(1, "sf_mvau: SIMD, PE, SF, NF, PIXELS, GROUP = %0d, %0d, %0d, %0d, %0d, %0d, must be >= 1",
+               SIMD, PE, SF, NF, PIXELS, GROUP);
+    initial if (IN_BITS < 1 || W_BITS < 1 || ACC_BITS < 1 || MULT_BITS < 1)
+        $fatal(1, "sf_mvau: IN_BITS, W_BITS, ACC_BITS, MULT_BITS = %0d, %0d, %0d, %0d, must be >= 1",
+               IN_BITS, W_BITS, ACC_BITS, MULT_BITS);
+    initial if (MAC < MAC_DSP || MAC > MAC_LUT) $fatal(1, "sf_mvau: MAC = %0d, not an index of MAC_IMPLS", MAC);
+    initial if (WEIGHT_STORAGE < WEIGHT_BRAM || WEIGHT_STORAGE > WEIGHT_DDR)
+        $fatal(1, "sf_mvau: WEIGHT_STORAGE = %0d, not an index of WEIGHT_STORAGES", WEIGHT_STORAGE);
+    initial if (MAC == MAC_DSP_PACKED && PE % 2 != 0) $fatal(1, "sf_mvau: PE = %0d, must be even (dsp_packed)", PE);
+    // spec.pack_shift: the bits of a dot product of SIMD products, and a sign
+    localparam integer PACK_FIELD = $clog2(SIMD + 1) + IN_BITS + W_BITS - (IN_SIGNED != 0 ? 1 : 0);
+    initial if (MAC == MAC_DSP_PACKED && PACK_SHIFT < PACK_FIELD)
+        $fatal(1, "sf_mvau: PACK_SHIFT = %0d, must be >= %0d (dsp_packed)", PACK_SHIFT, PACK_FIELD);
+    initial if (STREAMED && W_WORD_BITS < WW)
+        $fatal(1, "sf_mvau: W_WORD_BITS = %0d, must be >= PE * SIMD * W_BITS = %0d", W_WORD_BITS, WW);
+    // A pixel's accumulators must be requantized before the next pixel's, SF cycles later.
+    initial if (REQUANT_UNITS < (PE + SF - 1) / SF)
+        $fatal(1, "sf_mvau: REQUANT_UNITS = %0d, must be >= ceil(PE / SF) = %0d", REQUANT_UNITS, (PE + SF - 1) / SF);
+    initial if (PRODUCT_BITS < ACC_BITS + MULT_BITS)
+        $fatal(1, "sf_mvau: PRODUCT_BITS = %0d, must be >= ACC_BITS + MULT_BITS = %0d", PRODUCT_BITS,
+               ACC_BITS + MULT_BITS);
 
     reg [PE*FW-1:0] params[0:NF-1];
     initial $readmemh(PARAM_FILE, params);
@@ -169,7 +195,7 @@ module sf_mvau #(
                 end
             end
             always @* w1 = wfresh1 ? win1 : wbuf1;
-        end else if (WEIGHT_STORAGE == 1) begin : g_lutram
+        end else if (WEIGHT_STORAGE == WEIGHT_LUTRAM) begin : g_lutram
             (* ram_style = "distributed", rom_style = "distributed" *) reg [WW-1:0] weights[0:TILES-1];
             initial $readmemh(WEIGHT_FILE, weights);
             always @(posedge ap_clk) if (en) w1 <= weights[t];
@@ -244,7 +270,7 @@ module sf_mvau #(
     wire [PE*ACC_BITS-1:0] dots;
     genvar g;
     generate
-        if (MAC == 1) begin : g_packed
+        if (MAC == MAC_DSP_PACKED) begin : g_packed
             for (g = 0; g < PE / 2; g = g + 1) begin : g_pair
                 // A bit more than the two fields: w[2i+1] = -2**(W_BITS-1) with w[2i] < 0 lies just below the
                 // range of PACK_SHIFT + W_BITS bits.
@@ -291,7 +317,7 @@ module sf_mvau #(
                     for (s = 0; s < SIMD; s = s + 1) begin
                         xe = {IN_SIGNED != 0 && x1[s*IN_BITS+IN_BITS-1], x1[s*IN_BITS+:IN_BITS]};
                         we = w1[(g*SIMD+s)*W_BITS+:W_BITS];
-                        if (MAC == 2) begin
+                        if (MAC == MAC_LUT) begin
                             // Two's complement: the sign bit weighs -2**(W_BITS-1), so its partial product is
                             // subtracted. No * here, so synthesis infers no multiplier.
                             product = 0;
@@ -406,3 +432,4 @@ module sf_mvau #(
         end
     endgenerate
 endmodule
+`default_nettype wire

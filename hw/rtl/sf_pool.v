@@ -8,7 +8,7 @@
 //   out: HO * WO * CG words in the same layout: output (oy, ox) is the lane-wise maximum of the inputs
 //        (oy*SH - PT + ky, ox*SW - PL + kx), ky < KH, kx < KW, that lie inside the input: padding and ceil-mode
 //        windows hanging over the bottom/right edge are clipped.
-// Windows must end at distinct input rows and columns (compiler/emit_hls.py pool_is_separable; else sf_window +
+// Windows must end at distinct input rows and columns (compiler/dataflow/graph.py pool_is_separable; else sf_window +
 // sf_maxpool): then at most one output column completes per input column, and one output row per input row.
 //
 // Schedule: one input word per cycle; only a word that completes a column waits, and only while the previously
@@ -17,13 +17,14 @@
 // complete and goes on, a cycle later, to the output rows whose windows cover input row y (at most NB = ceil(KH /
 // SH)), their running maxima in slot oy % NB of WO * CG words; the row whose window ends at y goes out word by word
 // as its columns complete, two cycles after the completing input word. So an output row leaves during the last input
-// row of its window, about one word per SW input pixels (compiler/fifo.py's row-burst rule holds the rest).
+// row of its window, about one word per SW input pixels (compiler/dataflow/fifo.py's row-burst rule holds the rest).
 //
 // Memories: the column slots are read combinationally (with CG = 1 a slot word is updated on consecutive cycles):
 // registers or LUTRAM. The row slots are read a cycle ahead, at the completing input word, so that they map to block
 // RAM when large; the write of the previous completed column lands on the same edge, and only with WO * CG = 1 can
 // it be the same address (otherwise the column completions of a row cycle through WO * CG distinct addresses):
 // then the written word is forwarded.
+`default_nettype none
 module sf_pool #(
     parameter integer LANES = 1,
     parameter integer BITS = 8,
@@ -64,6 +65,19 @@ module sf_pool #(
     localparam integer YF0 = PT - KH + 1 <= 0 ? 0 : (PT - KH + SH) / SH;
     localparam integer NEAR = ROW_WORDS == 1;
     localparam [BITS-1:0] FLIP = SIGNED != 0 ? 1 << (BITS - 1) : 0;
+    initial if (LANES < 1 || BITS < 1 || CG < 1 || H < 1 || W < 1 || HO < 1 || WO < 1)
+        $fatal(1, "sf_pool: LANES, BITS, CG, H, W, HO, WO = %0d, %0d, %0d, %0d, %0d, %0d, %0d, must be >= 1",
+               LANES, BITS, CG, H, W, HO, WO);
+    initial if (KH < 1 || KW < 1 || SH < 1 || SW < 1 || PT < 0 || PL < 0)
+        $fatal(1, "sf_pool: KH, KW, SH, SW = %0d, %0d, %0d, %0d, must be >= 1, PT, PL = %0d, %0d >= 0",
+               KH, KW, SH, SW, PT, PL);
+    initial if (NA < (KW + SW - 1) / SW || NB < (KH + SH - 1) / SH)
+        $fatal(1, "sf_pool: NA, NB = %0d, %0d, must be >= ceil(KW / SW), ceil(KH / SH) = %0d, %0d", NA, NB,
+               (KW + SW - 1) / SW, (KH + SH - 1) / SH);
+    // compiler/dataflow/graph.py pool_is_separable (else sf_window + sf_maxpool): the last window but one ends
+    // before the last input row (column), where the last one may be clipped
+    initial if (HO > 1 && (HO - 2) * SH - PT + KH - 1 >= H - 1 || WO > 1 && (WO - 2) * SW - PL + KW - 1 >= W - 1)
+        $fatal(1, "sf_pool: HO, WO = %0d, %0d: two windows end at the same input row or column", HO, WO);
 
     // Offset binary compares two's complement lanes as unsigned ones.
     function [WB-1:0] lane_max(input [WB-1:0] a, input [WB-1:0] b);
@@ -212,3 +226,4 @@ module sf_pool #(
         end
     end
 endmodule
+`default_nettype wire

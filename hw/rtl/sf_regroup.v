@@ -8,6 +8,7 @@
 // One of IN_LANES, OUT_LANES divides the other (the compiler chains two converters through their gcd otherwise).
 // BLOCK_WORDS 0 (or a multiple of the gather ratio) means no padding: a word never straddles two pixels and no
 // per-frame state is needed. Padding costs a block counter; its zero fill takes a cycle per word it stands for.
+`default_nettype none
 module sf_regroup #(
     parameter integer BITS = 8,
     parameter integer IN_LANES = 1,
@@ -24,6 +25,11 @@ module sf_regroup #(
     input  wire                      out_tready
 );
     localparam integer IW = IN_LANES * BITS, OW = OUT_LANES * BITS;
+    initial if (BITS < 1 || IN_LANES < 1 || OUT_LANES < 1 || BLOCK_WORDS < 0)
+        $fatal(1, "sf_regroup: BITS, IN_LANES, OUT_LANES = %0d, %0d, %0d, must be >= 1, BLOCK_WORDS = %0d >= 0",
+               BITS, IN_LANES, OUT_LANES, BLOCK_WORDS);
+    initial if (IN_LANES % OUT_LANES != 0 && OUT_LANES % IN_LANES != 0)
+        $fatal(1, "sf_regroup: IN_LANES = %0d, OUT_LANES = %0d: one must divide the other", IN_LANES, OUT_LANES);
 
     generate
         if (IN_LANES == OUT_LANES) begin : g_same
@@ -89,3 +95,4 @@ module sf_regroup #(
         end
     endgenerate
 endmodule
+`default_nettype wire

@@ -7,10 +7,11 @@
 //   out: WORDS words of LANES lanes of OUT_BITS bits:
 //        y = clamp(round_half_even((x - ZP_IN) * mult / 2**(SHIFT_BASE + shift)) + ZP, LO, HI) with the multiplier
 //        and shift of x's channel (compiler/ir.py).
-// PARAM_FILE ($readmemh, compiler/emit_rtl.py): CG words, word g holds LANES fields of MULT_BITS + SHIFT_BITS bits,
-// lowest lane first: the multiplier of channel g*LANES + l, then its shift beyond SHIFT_BASE (sf_round_clamp.v).
+// PARAM_FILE ($readmemh, compiler/backends/emit_rtl.py): CG words, word g holds LANES fields of MULT_BITS +
+// SHIFT_BITS bits, lowest lane first: the multiplier of channel g*LANES + l, then its shift beyond SHIFT_BASE (sf_round_clamp.v).
 // Pipeline: read parameters -> product -> round and clamp into the output register, stalled as a whole while the
 // output register is full.
+`default_nettype none
 module sf_requant #(
     parameter integer LANES = 1,
     parameter integer IN_BITS = 8,
@@ -38,6 +39,16 @@ module sf_requant #(
 );
     localparam integer FW = MULT_BITS + SHIFT_BITS;
     localparam integer GW = CG > 1 ? $clog2(CG) : 1;
+    initial if (LANES < 1 || IN_BITS < 1 || CG < 1 || MULT_BITS < 1)
+        $fatal(1, "sf_requant: LANES, IN_BITS, CG, MULT_BITS = %0d, %0d, %0d, %0d, must be >= 1",
+               LANES, IN_BITS, CG, MULT_BITS);
+    // x - ZP_IN is formed in IN_BITS + 1 bits, and the product in PRODUCT_BITS.
+    initial if (IN_SIGNED != 0 ? (ZP_IN >>> (IN_BITS - 1)) < -1 || (ZP_IN >>> (IN_BITS - 1)) > 0
+                               : ZP_IN < 0 || (ZP_IN >>> IN_BITS) != 0)
+        $fatal(1, "sf_requant: ZP_IN = %0d, not a value of the %0d-bit input", ZP_IN, IN_BITS);
+    initial if (PRODUCT_BITS < IN_BITS + 1 + MULT_BITS)
+        $fatal(1, "sf_requant: PRODUCT_BITS = %0d, must be >= IN_BITS + 1 + MULT_BITS = %0d", PRODUCT_BITS,
+               IN_BITS + 1 + MULT_BITS);
 
     reg [LANES*FW-1:0] params[0:CG-1];
     initial $readmemh(PARAM_FILE, params);
@@ -95,3 +106,4 @@ module sf_requant #(
         end
     endgenerate
 endmodule
+`default_nettype wire

@@ -7,6 +7,7 @@
 // `shift` the channel's excess over it, so the barrel shifter spans only the channels' spread: rounding needs of
 // the SHIFT_BASE bits cut off in any case only the highest (half) and whether any other is set (sticky), so they
 // shrink to those two bits and the general rounding below runs on P - SHIFT_BASE + 2 bits, shifted 2 more.
+`default_nettype none
 module sf_round_clamp #(
     parameter integer P = 32,
     parameter integer SHIFT_BITS = 5,
@@ -25,6 +26,15 @@ module sf_round_clamp #(
     // Wide enough for q + 1 and for the 32-bit LO/HI/ZP integers.
     localparam integer RW = Q + 1 > 34 ? Q + 1 : 34;
     localparam [Q-1:0] ONE = 1;
+    initial if (OUT_BITS < 1 || SHIFT_BITS < 1 || SHIFT_BASE < 0)
+        $fatal(1, "sf_round_clamp: OUT_BITS, SHIFT_BITS = %0d, %0d, must be >= 1, SHIFT_BASE = %0d >= 0",
+               OUT_BITS, SHIFT_BITS, SHIFT_BASE);
+    initial if (P < SHIFT_BASE + 2)
+        $fatal(1, "sf_round_clamp: P = %0d, must be >= SHIFT_BASE + 2 = %0d", P, SHIFT_BASE + 2);
+    // y is the clamped value's low OUT_BITS bits: [LO, HI] must hold OUT_BITS-bit integers, unsigned or signed.
+    initial if (LO > HI || !(LO >= 0 && (HI >>> OUT_BITS) == 0 ||
+                             (LO >>> (OUT_BITS - 1)) >= -1 && (HI >>> (OUT_BITS - 1)) <= 0))
+        $fatal(1, "sf_round_clamp: LO, HI = %0d, %0d, not a range of OUT_BITS = %0d bits", LO, HI, OUT_BITS);
 
     wire signed [Q-1:0] q;
     generate
@@ -44,3 +54,4 @@ module sf_round_clamp #(
     wire signed [RW-1:0] c = r < LO ? LO : r > HI ? HI : r;
     assign y = c[OUT_BITS-1:0];
 endmodule
+`default_nettype wire

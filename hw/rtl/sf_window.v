@@ -11,9 +11,10 @@
 //
 // Schedule: at most one input word read and one output word written per cycle. The input is read only as far as
 // the window after the current one needs, so the generator runs ahead of its output by about (KH - 1 - PT) rows +
-// KW pixels (emit_hls.py's window_lead). ROWS = KH + SH input rows are buffered, a circular buffer of rows: the KH
+// KW pixels (compiler/dataflow/graph.py window_lead). ROWS = KH + SH input rows are buffered, a circular buffer of rows: the KH
 // rows of the current window plus the SH rows the next output row adds. The next frame is read only once every
 // window of this one is out, as the HLS loop does.
+`default_nettype none
 module sf_window #(
     parameter integer LANES = 1,
     parameter integer BITS = 8,
@@ -53,6 +54,17 @@ module sf_window #(
     localparam [AW-1:0] ROW0 = ((ROWS - PT % ROWS) % ROWS) * ROW_WORDS;  // buffer row of input row -PT
     localparam [BITS-1:0] PAD_LANE = PAD;
     localparam signed [CAW-1:0] ONE = 1;
+    initial if (LANES < 1 || BITS < 1 || H < 1 || W < 1 || CG < 1 || HO < 1 || WO < 1)
+        $fatal(1, "sf_window: LANES, BITS, H, W, CG, HO, WO = %0d, %0d, %0d, %0d, %0d, %0d, %0d, must be >= 1",
+               LANES, BITS, H, W, CG, HO, WO);
+    initial if (KH < 1 || KW < 1 || SH < 1 || SW < 1)
+        $fatal(1, "sf_window: KH, KW, SH, SW = %0d, %0d, %0d, %0d, must be >= 1", KH, KW, SH, SW);
+    // as sf_window.h asserts: the first window's last row and column, KH - 1 - PT and KW - 1 - PL, are inside
+    initial if (PT < 0 || PT >= KH || PL < 0 || PL >= KW)
+        $fatal(1, "sf_window: PT, PL = %0d, %0d, must be 0 <= PT < KH = %0d, 0 <= PL < KW = %0d", PT, PL, KH, KW);
+    initial if (ROWS < KH + SH) $fatal(1, "sf_window: ROWS = %0d, must be >= KH + SH = %0d", ROWS, KH + SH);
+    initial if ((PAD >>> (BITS - 1)) < -1 || (PAD >>> BITS) > 0)
+        $fatal(1, "sf_window: PAD = %0d, not a value of %0d-bit lanes", PAD, BITS);
 
     reg [WB-1:0] buffer[0:BUF_WORDS-1];
 
@@ -195,3 +207,4 @@ module sf_window #(
         end
     end
 endmodule
+`default_nettype wire

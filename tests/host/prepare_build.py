@@ -20,10 +20,11 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-QUANTIZE_SOURCES = ["compiler/quantize.py", "compiler/models.py", "compiler/datasets.py", "host/preprocess.py"]
+QUANTIZE_SOURCES = ["compiler/quant/quantize.py", "compiler/quant/models.py", "compiler/datasets.py",
+                    "host/preprocess.py"]
 BUILD_SOURCES = ["compiler", "hw", "templates", "host/codec.py", "host/preprocess.py", "tests/host/prepare_build.py"]
-UNUSED = ["hw/rtl", "templates/rtl", "templates/vivado", "compiler/emit_rtl.py", "compiler/rtlsim.py",
-          "compiler/synth.py", "compiler/bitstream.py", "compiler/demo.py", "compiler/evaluate.py"]
+UNUSED = ["hw/rtl", "templates/rtl", "templates/vivado", "compiler/backends/emit_rtl.py", "compiler/sim/rtlsim.py",
+          "compiler/sim/synth.py", "compiler/backends/bitstream.py", "compiler/demo.py", "compiler/quant/evaluate.py"]
 FOOLBOX_PHOTOS = 3
 # kind -> (the kind whose quantized model it compiles, the compile's --config or None)
 KINDS = {"small": ("small", None), "trained": ("trained", None),
@@ -57,9 +58,11 @@ def main() -> int:
     import skimage.data
     from PIL import Image
 
-    from squeezeflow.compiler import cli, csim
+    from squeezeflow.compiler import cli
     from squeezeflow.compiler.datasets import foolbox_dir
-    from squeezeflow.compiler.golden_cli import golden_classifier, load_build
+    from squeezeflow.compiler.golden import golden_classifier
+    from squeezeflow.compiler.ir import load_build
+    from squeezeflow.compiler.sim import csim
     from squeezeflow.host.preprocess import PreprocessSpec, preprocess
 
     images, build, model = args.out / "images", args.out / "build", args.out / "model.onnx"

@@ -5,6 +5,10 @@ testbench needs to build its golden output) and case.npz (the random tensors and
 results.json (cycle counts) beside them. The DUT is any module with the kernel's stream contract: ports are found
 by name, `<stream>_tdata` (this repository's kernels) or `<stream>[_r][_V]_TDATA` (Vitis HLS with ap_ctrl_none),
 with the clock `ap_clk` and the active-low reset `ap_rst_n` (docs/rtl.md).
+
+Each tb_<kernel> module's golden words come from its `expected(case, arrays) -> (sources, sinks)`: every port's
+words over all the case's frames, by port name, sources in the order of the HLS kernel's stream arguments and sinks
+after them. It needs no simulator, so that tests/test_hls_kernels.py checks the sf:: twin against the same words.
 """
 from __future__ import annotations
 
@@ -13,9 +17,8 @@ import os
 import random
 from pathlib import Path
 
-import numpy as np
-
 import cocotb
+import numpy as np
 from cocotb.clock import Clock
 from cocotb.triggers import ReadOnly, RisingEdge
 

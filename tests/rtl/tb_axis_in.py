@@ -6,11 +6,14 @@ import streams
 from squeezeflow.host.codec import pack_frames
 
 
+def expected(case: dict, arrays: dict) -> tuple[dict, dict]:
+    x = arrays["x"]
+    beats = [int(b) for b in pack_frames(x).reshape(-1)]
+    return {"in": beats}, {"out": streams.pack(streams.hwc(x), case["params"]["LANES"], case["params"]["LANE_BITS"])}
+
+
 @cocotb.test()
 async def axis_in(dut):
     case, arrays = streams.load_case()
-    p = case["params"]
-    x = arrays["x"]
-    beats = [int(b) for b in pack_frames(x).reshape(-1)]
-    out = streams.pack(streams.hwc(x), p["LANES"], p["LANE_BITS"])
-    await streams.check(dut, {"in": beats}, {"out": out}, max(len(beats), len(out)), case["seed"])
+    sources, sinks = expected(case, arrays)
+    await streams.check(dut, sources, sinks, max(len(sources["in"]), len(sinks["out"])), case["seed"])

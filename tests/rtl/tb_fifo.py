@@ -3,8 +3,13 @@ import cocotb
 import streams
 
 
+def expected(case: dict, arrays: dict) -> tuple[dict, dict]:
+    words = streams.pack(arrays["x"], 1, case["params"]["WIDTH"])
+    return {"in": words}, {"out": words}
+
+
 @cocotb.test()
 async def fifo(dut):
     case, arrays = streams.load_case()
-    words = streams.pack(arrays["x"], 1, case["params"]["WIDTH"])
-    await streams.check(dut, {"in": words}, {"out": words}, len(words), case["seed"])
+    sources, sinks = expected(case, arrays)
+    await streams.check(dut, sources, sinks, len(sources["in"]), case["seed"])

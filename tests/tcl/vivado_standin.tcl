@@ -605,7 +605,7 @@ proc report_file {name opts} {
     return [dict get $opts -file]
 }
 
-# Reports in Vivado's layout (the rows compiler/bitstream.py reads), with made-up numbers.
+# Reports in Vivado's layout (the rows compiler/backends/bitstream.py reads), with made-up numbers.
 proc report_utilization {args} {
     lassign [call report_utilization $args {-file 1 -hierarchical 0} 0 0] opts pos
     set series7 [string match xc7* [proj part]]

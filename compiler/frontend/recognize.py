@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import ir
-from .errors import UserError
+from .. import ir
+from ..errors import UserError
 
 
 class _Walk:

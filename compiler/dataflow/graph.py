@@ -1,43 +1,37 @@
-"""Emit the Vitis HLS C++ of a compiled network into BUILD/hls/ (`emit`, called by pipeline.write_build).
+"""The dataflow graph: the process network both back ends instantiate, the planner prices and C simulation checks.
 
-The network becomes a dataflow graph of kernel instances from hw/hls/ (`build_graph`): a convolution is a window
-generator (for k x k, strided or padded ones) feeding an MVAU; a max pool a window generator feeding sf::maxpool; a
-concat may requantize an input first; a layer output with two consumers goes through a duplicator; and a data-width
-converter (sf::regroup) sits wherever a producer's channel grouping (PE) differs from what its consumer reads
-(SIMD). Every number in the generated files (widths, depths, folded counts, packed weight words) is computed here;
-the templates in templates/hls/ only lay them out.
+`build_graph` turns a folded network into kernel instances of hw/hls/ and hw/rtl/: a convolution is a window
+generator (for k x k, strided or padded ones) feeding an MVAU; a max pool a window generator feeding sf::maxpool (or
+the separable sf::pool); a concat may requantize an input first; a layer output with two consumers goes through a
+duplicator; and a data-width converter (sf::regroup) sits wherever a producer's channel grouping (PE) differs from
+what its consumer reads (SIMD). Stream depths are the FIFO sizing's (compiler/dataflow/fifo.py). Every number the
+back ends lay out (widths, depths, folded counts) is computed here.
 
-Files: top.h and top.cpp (the dataflow top), layers/<layer>.h (kernel configurations and per-channel tables),
-weights/<layer>.h (packed weights), sf/ (the kernel library, copied so that the folder is self-contained for Vitis),
-tb.cpp (the C testbench), capi.cpp (the C ABI of the software backend), tb_data/ (one frame and its golden logits,
-for Vitis csim/cosim), run_hls.tcl (vitis_hls) and hls_config.cfg (v++ --mode hls).
-
-Stream depths are the planner's (compiler/fifo.py): deep enough that no fork/join deadlocks and that no kernel's
-burst stalls the pipeline.
+Process configurations are the HLS kernels' members ("type" and "int" entries); compiler/backends/emit_rtl.py maps
+them to the Verilog twins' parameters.
 """
 from __future__ import annotations
 
 import math
 import re
-import shutil
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 
-from squeezeflow import templates
 from squeezeflow.hw import spec
 
-from . import fifo, ir
-from .errors import UserError
+from .. import ir
+from ..errors import UserError
+from . import fifo
+from .weights import weight_vectors
 
 TOP = spec.TOP
-LIBRARY = Path(spec.__file__).resolve().parent / "hls"
-TEMPLATES = Path(templates.__file__).resolve().parent / "hls"
+
+
 OUTPUT = "output"  # the consumer name of the logits (the AXI output converter)
 
 
-def _ident(name: str) -> str:
+def ident(name: str) -> str:
     """C identifier of a process or stream name ("a->b:window" becomes "a__b_window")."""
     return re.sub(r"\W+", "_", name.replace("->", "__")).strip("_")
 
@@ -61,7 +55,7 @@ class Stream:
 
     @property
     def var(self) -> str:
-        return "s_" + _ident(self.name)
+        return "s_" + ident(self.name)
 
     @property
     def word(self) -> str:
@@ -93,7 +87,7 @@ class Process:
 
     @property
     def cfg(self) -> str:
-        return _ident(self.name)
+        return ident(self.name)
 
     @property
     def ints(self) -> dict[str, int]:
@@ -263,9 +257,9 @@ class _Builder:
         shift = np.broadcast_to(np.asarray(rq.shift, np.int64), (channels,))
         base = rq.shift_base
         rows, cols = shape
-        return (self.table(owner, f"{_ident(prefix)}_mult", f"sf::rom_uint<{spec.REQUANT_MULT_BITS}>",
+        return (self.table(owner, f"{ident(prefix)}_mult", f"sf::rom_uint<{spec.REQUANT_MULT_BITS}>",
                            mult.reshape(cols, rows).T),
-                self.table(owner, f"{_ident(prefix)}_shift", f"sf::rom_uint<{rq.shift_bits}>",
+                self.table(owner, f"{ident(prefix)}_shift", f"sf::rom_uint<{rq.shift_bits}>",
                            (shift - base).reshape(cols, rows).T),
                 [("int", "SHIFT_BITS", rq.shift_bits), ("int", "SHIFT_BASE", base)])
 
@@ -326,7 +320,7 @@ class _Builder:
         sf, nf = layer.sf, o // layer.pe
         lanes = bank_lanes(layer.simd, layer.weight_bits)
         banks, bank_bits = layer.simd // lanes, lanes * layer.weight_bits
-        prefix = _ident(layer.name)
+        prefix = ident(layer.name)
         rq = layer.requant
         bias = self.table(layer.name, f"{prefix}_bias", f"sf::rom_int<{layer.acc_bits}>",
                           self.arrays[f"{layer.name}.bias"].astype(np.int64).reshape(nf, layer.pe).T)
@@ -509,112 +503,3 @@ def consumer_graph(net: ir.Network, arrays: dict[str, np.ndarray], layer: ir.Con
                 getattr(b, f"_{f.kind}")(f)
     fifo.size(b.g)
     return b.g
-
-
-def weight_vectors(weight: np.ndarray, simd: int) -> np.ndarray:
-    """OIHW `weight` as each output channel's input vector in the order the window generator reads it (kernel row,
-    column, then channel), zero-padded to whole SIMD words (ir.Conv.sf): (O, SF * SIMD) int64."""
-    w = np.asarray(weight, dtype=np.int64)
-    vectors = w.transpose(0, 2, 3, 1).reshape(len(w), -1)
-    return np.pad(vectors, [(0, 0), (0, -vectors.shape[1] % simd)])
-
-
-def weight_tiles(weight: np.ndarray, simd: int, pe: int) -> np.ndarray:
-    """OIHW `weight` as sf_mvau's tiles: (NF * SF, PE * SIMD), tile nf * SF + sf, weight (pe, s) at pe * SIMD + s."""
-    vectors = weight_vectors(weight, simd)
-    tiles = vectors.reshape(len(vectors) // pe, pe, -1, simd).transpose(0, 2, 1, 3)  # nf, sf, pe, simd
-    return tiles.reshape(-1, pe * simd)
-
-
-def ddr_weight_layers(net: ir.Network) -> list[ir.Conv]:
-    """The convolutions whose weights stream from DDR (weight_storage "ddr"), in network order."""
-    return [layer for layer in net.layers if isinstance(layer, ir.Conv) and layer.weight_storage == "ddr"]
-
-
-def ddr_weight_beats(net: ir.Network) -> int:
-    """Beats per frame on the weights port (hw/spec.py WEIGHTS_PORT): every streamed tile, padded to whole beats,
-    once per pass."""
-    return sum(layer.weight_passes * (layer.out_shape[0] // layer.pe) * layer.sf
-               * spec.weight_tile_beats(layer.pe, layer.simd, layer.weight_bits) for layer in ddr_weight_layers(net))
-
-
-def weight_image(net: ir.Network, arrays: dict[str, np.ndarray]) -> np.ndarray:
-    """One frame of the weights port's stream (hw/spec.py WEIGHTS_PORT) as little-endian uint64 beats: what the host
-    keeps in DDR and the weights DMA replays every frame: each streamed layer's tiles once per pass (ir.Conv
-    weight_passes). Empty when every layer keeps its weights on chip."""
-    images = []
-    for layer in ddr_weight_layers(net):
-        tiles = weight_tiles(arrays[f"{layer.name}.weight"], layer.simd, layer.pe)
-        # each value's two's complement bits, lowest first, unpacked from bytes (not from int64s: conv10 has 512 K)
-        fields = (tiles & ((1 << layer.weight_bits) - 1)).astype("<u2" if layer.weight_bits > 8 else np.uint8)
-        bits = np.unpackbits(fields.view(np.uint8).reshape(*tiles.shape, -1), axis=-1, bitorder="little")
-        bits = bits[..., :layer.weight_bits].reshape(len(tiles), -1)
-        beats = spec.weight_tile_beats(layer.pe, layer.simd, layer.weight_bits)
-        bits = np.pad(bits, [(0, 0), (0, beats * spec.AXI_STREAM_BITS - bits.shape[1])])
-        images += [np.packbits(bits, axis=1, bitorder="little").view("<u8").reshape(-1)] * layer.weight_passes
-    return np.concatenate(images) if images else np.zeros(0, "<u8")
-
-
-def model_hash(net: ir.Network) -> int:
-    """The value of the accelerator's read-only model_hash register: the first 32 bits of the model's sha256."""
-    return int(net.model_sha256[:8], 16)
-
-
-def _test_frame(net: ir.Network, arrays) -> tuple[np.ndarray, np.ndarray]:
-    """One pseudo-random input frame and its golden output, as beats (tb_data/ for Vitis csim/cosim)."""
-    from squeezeflow.host.codec import output_beats, pack_frames
-
-    from .golden import Golden
-
-    t = net.input_type
-    x = np.random.default_rng(0).integers(t.lo, t.hi + 1, size=[1, *net.input_shape])
-    logits = Golden(net, arrays).run(x).astype("<i4")
-    out = np.zeros((1, output_beats(net.num_classes) * spec.AXI_STREAM_BITS // 32), "<i4")
-    out[:, : net.num_classes] = logits
-    return pack_frames(x), out.view("<u8")
-
-
-def emit(out_dir, net: ir.Network, arrays: dict[str, np.ndarray]) -> None:
-    """Write BUILD/hls/ for a folded network (see the module docstring); the same input gives the same bytes."""
-    import jinja2
-
-    from squeezeflow.host.codec import input_beats, output_beats
-
-    from .boards import board
-
-    out_dir = Path(out_dir)
-    graph = build_graph(net, arrays)
-    target = board(net.board)
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), undefined=jinja2.StrictUndefined,
-                             trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
-    env.filters["ident"] = _ident
-    owners = list(dict.fromkeys(p.owner for p in graph.processes))
-    image = weight_image(net, arrays)
-    context = dict(net=net, graph=graph, top=TOP, board=target, hash=f"0x{model_hash(net):08x}",
-                   in_beats=input_beats(net.input_shape), out_beats=output_beats(net.num_classes),
-                   weight_beats=len(image), weights_port=spec.WEIGHTS_PORT,
-                   axi_bits=spec.AXI_STREAM_BITS, owners=owners,
-                   layer_headers=[f"layers/{_ident(o)}.h" for o in owners],
-                   weight_headers=[f"weights/{_ident(name)}.h" for name in graph.weights])
-
-    def write(rel: str, template: str, **extra) -> None:
-        path = out_dir / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(env.get_template(template).render(**context, **extra))
-
-    for name in ("top.h", "top.cpp", "tb.cpp", "capi.cpp", "run_hls.tcl", "hls_config.cfg"):
-        write(name, f"{name}.j2")
-    for owner in owners:
-        write(f"layers/{_ident(owner)}.h", "layer.h.j2", owner=owner,
-              processes=[p for p in graph.processes if p.owner == owner], tables=graph.tables.get(owner, []))
-    for name, (table, _) in graph.weights.items():
-        write(f"weights/{_ident(name)}.h", "weights.h.j2", layer=name, table=table)
-    if len(image):  # the testbench plays the weights DMA
-        write("weights/ddr_image.h", "ddr_image.h.j2", beats=[f"0x{int(b):016x}" for b in image])
-    (out_dir / "sf").mkdir()
-    for header in sorted(LIBRARY.glob("*.h")):
-        shutil.copyfile(header, out_dir / "sf" / header.name)
-    (out_dir / "tb_data").mkdir()
-    frame, expected = _test_frame(net, arrays)
-    frame.tofile(out_dir / "tb_data" / "input.bin")
-    expected.tofile(out_dir / "tb_data" / "expected.bin")

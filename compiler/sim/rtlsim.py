@@ -26,7 +26,18 @@ import tempfile
 import time
 from pathlib import Path
 
-from .errors import UserError
+import numpy as np
+
+from squeezeflow.host.codec import output_beats, pack_frames, unpack_logits
+from squeezeflow.host.preprocess import PreprocessSpec
+
+from ..backends.emit_rtl import LAYERS, TOP
+from ..dataflow.graph import build_graph
+from ..datasets import check_limit, label_of, list_images
+from ..errors import UserError
+from ..golden import Golden, input_quantizer
+from ..ir import load_build
+from ..quant.evaluate import accuracy
 
 # Verilator flags: WIDTH warnings flag every comparison of a sized signal with a 32-bit parameter in plain Verilog.
 VERILATOR_FLAGS = ["-Wno-WIDTH", "--x-assign", "fast", "--x-initial", "fast"]
@@ -93,15 +104,11 @@ def _verilate(rtl: Path, top: str, file_list: str, harness: str, mdir: str) -> d
 
 def build(build_dir) -> dict:
     """Compile (or reuse) the Verilator model and harness of BUILD/rtl/: {"exe", "seconds" (0.0 when cached)}."""
-    from .emit_rtl import TOP
-
     return _verilate(_rtl_dir(build_dir), TOP, "sources.f", "harness.cpp", "obj_dir")
 
 
 def build_layers(build_dir) -> dict:
     """Compile (or reuse) the Verilator model of BUILD/rtl/layers.v and its harness, like build()."""
-    from .emit_rtl import LAYERS
-
     rtl = _rtl_dir(build_dir)
     if not (rtl / "layers.v").is_file():
         raise UserError("the build has no per-layer Verilog (rtl/layers.v)", str(build_dir),
@@ -126,16 +133,12 @@ def ideal_cycles(p) -> int:
 
 def frame_cycles(net, arrays) -> int:
     """Cycles per frame of the busiest kernel: the interval a perfectly balanced pipeline would reach."""
-    from .emit_hls import build_graph
-
     return max(ideal_cycles(p) for p in build_graph(net, arrays).processes)
 
 
 def run_frames(exe: Path, frames, out_beats: int, max_idle: int):
     """Packed input frames (N, input beats) back to back through the harness ->
     ((N, out_beats) uint64 output beats, first-input cycle per frame, last-output cycle per frame)."""
-    import numpy as np
-
     with tempfile.TemporaryDirectory(prefix="frames.", dir=exe.parent) as tmp:
         inp, outp = Path(tmp) / "in.bin", Path(tmp) / "out.bin"
         np.ascontiguousarray(frames, "<u8").tofile(inp)
@@ -151,15 +154,7 @@ def run_frames(exe: Path, frames, out_beats: int, max_idle: int):
 
 def simulate(build_dir, images, limit: int | None = None) -> dict:
     """RTL-simulate the images of a folder back to back and compare with the golden model (module docstring)."""
-    import numpy as np
 
-    from squeezeflow.host.codec import output_beats, pack_frames, unpack_logits
-    from squeezeflow.host.preprocess import PreprocessSpec
-
-    from .datasets import label_of, list_images
-    from .evaluate import accuracy
-    from .golden import Golden
-    from .golden_cli import check_limit, input_quantizer, load_build
 
     check_limit(limit)
     net, arrays = load_build(build_dir)
@@ -221,9 +216,6 @@ def layer_cycles(build_dir, frames: int = PER_LAYER_FRAMES) -> dict[str, dict]:
 
 def measure_layers(build_dir, frames: int) -> dict:
     """layer_cycles with its costs: {"frames", "layers", "build_seconds" (0.0 when cached), "wall_seconds"}."""
-    from .emit_hls import build_graph
-    from .golden_cli import load_build
-
     net, arrays = load_build(build_dir)
     built = build_layers(build_dir)
     ideal: dict[str, int] = {}

@@ -6,7 +6,7 @@ names match `torchvision.models.squeezenet1_0/1_1` exactly, so published weights
 import torch
 from torch import nn
 
-from .errors import UserError
+from ..errors import UserError, require_file
 
 # Per arch: conv1 (out_channels, kernel), then the `features` layout after conv1+ReLU: "M" = max pool,
 # a tuple = Fire(in_channels, squeeze, expand1x1, expand3x3).
@@ -116,8 +116,6 @@ def build_float_model(arch: str = "squeezenet1_1", num_classes: int = 1000) -> S
 
 def read_state_dict(path) -> dict:
     """Load a .pth state_dict (tensors only: weights_only=True) or raise UserError."""
-    from .errors import require_file
-
     path = require_file(path, "weights file")
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
@@ -169,8 +167,12 @@ class QuantLayers(FloatLayers):
     call): GPTQ rounds against a fixed grid, and MSE beats max-scaling at 6 bits."""
 
     def __init__(self, wbits: int, abits: int):
-        from brevitas.quant import Int8ActPerTensorFloat, Int8WeightPerChannelFloatMSE, Int32Bias
-        from brevitas.quant import Uint8ActPerTensorFloat
+        from brevitas.quant import (
+            Int8ActPerTensorFloat,
+            Int8WeightPerChannelFloatMSE,
+            Int32Bias,
+            Uint8ActPerTensorFloat,
+        )
 
         self.weight_quant = Int8WeightPerChannelFloatMSE.let(bit_width=wbits)
         self.act_quant = Uint8ActPerTensorFloat.let(bit_width=abits)

@@ -1,6 +1,6 @@
 """Performance and resource estimate of a folded network on a board: what report.json / report.html show.
 
-Built from the dataflow graph both back ends instantiate (emit_hls.build_graph): every process gets its cycles per
+Built from the dataflow graph both back ends instantiate (graph.build_graph): every process gets its cycles per
 frame (perf.py) and its resources (kernel_costs.py), every stream its FIFO. A layer's row gathers the processes it
 owns and the FIFOs it reads from. The frame interval is the slowest process's cycles (the FIFOs are sized so that
 the pipeline reaches it: fifo.py). The latency follows one frame through an idle pipeline as a flow: a process
@@ -17,9 +17,13 @@ from dataclasses import dataclass, field
 
 from squeezeflow.hw import spec
 
-from . import ir, kernel_costs, perf
-from .boards import Board
-from .kernel_costs import RESOURCES
+from .. import ir
+from ..boards import Board
+from ..dataflow.graph import build_graph
+from ..dataflow.weights import ddr_weight_beats
+from ..kernels import kernel_costs, perf
+from ..kernels.kernel_costs import RESOURCES
+from ..kernels.verilog import kernel_params
 
 
 def device_counts(resources: dict[str, float]) -> dict[str, float]:
@@ -91,8 +95,6 @@ class Estimate:
 
 
 def process_cost(net: ir.Network, p) -> kernel_costs.Cost:
-    from .emit_rtl import kernel_params
-
     params = kernel_params(net, p)
     if p.kernel in ("mvau", "mvau_streamed"):
         return kernel_costs.mvau_cost_of(params)
@@ -100,8 +102,6 @@ def process_cost(net: ir.Network, p) -> kernel_costs.Cost:
 
 
 def estimate(net: ir.Network, arrays, board: Board, clock_mhz: float) -> Estimate:
-    from .emit_hls import build_graph, ddr_weight_beats
-
     graph = build_graph(net, arrays, weights=False)
     cycles = {p.name: perf.kernel_cycles(p.kernel, p.ints) for p in graph.processes}
     interval = max(cycles.values())

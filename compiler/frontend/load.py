@@ -5,11 +5,14 @@ shape, bad metadata) is reported here as one UserError, before any lowering star
 """
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import UserError, require_file
+from squeezeflow.host.preprocess import PRESETS, PreprocessSpec
+
+from ..errors import UserError, require_file
 
 MIN_OPSET, MAX_OPSET = 13, 20
 QONNX_DOMAINS = ("qonnx.custom_op.general", "finn.custom_op.general")
@@ -27,8 +30,6 @@ class LoadedModel:
 
 
 def load_onnx(path) -> LoadedModel:
-    import hashlib
-
     import onnx
 
     path = require_file(path, "model file")
@@ -89,8 +90,6 @@ def preprocess_from_metadata(metadata: dict[str, str], where: str) -> dict | Non
 
 
 def parse_preprocess(text: str, where: str) -> dict:
-    from squeezeflow.host.preprocess import PreprocessSpec
-
     try:
         return json.loads(PreprocessSpec.from_json(text).to_json())
     except (ValueError, TypeError, KeyError) as exc:
@@ -102,8 +101,6 @@ def resolve_preprocess(option: str | None, loaded: LoadedModel) -> tuple[dict, s
 
     Returns (spec as a dict, warning or None). A spec whose input_size is not the model's is rejected.
     """
-    from squeezeflow.host.preprocess import PRESETS
-
     size = tuple(loaded.input_shape[1:])
     warning = None
     if option in PRESETS:

@@ -13,14 +13,19 @@ yosys 0.23 offers its 512-deep single-port LUTRAM with an address width its own 
 from __future__ import annotations
 
 import json
+import random
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from .errors import UserError
+from ..backends.emit_rtl import TOP, Design
+from ..errors import UserError
+from ..ir import load_build
+from ..kernels.kernel_costs import MEMORY, RTL, SOURCES, memory_verilog
 
 FAMILY = "xcup"
 # The parameters whose product ranks a module's instances: the representative is the largest.
@@ -87,9 +92,6 @@ def representatives(design) -> dict:
 
 def synthesize(build_dir, kernels: bool = True, log=print) -> dict:
     """Resources of BUILD/rtl/ (see the module docstring), also written to BUILD/rtl/resources.json."""
-    from .emit_rtl import TOP, Design
-    from .golden_cli import load_build
-
     rtl = Path(build_dir) / "rtl"
     if not (rtl / "top.v").is_file():
         raise UserError("the build has no generated Verilog (rtl/top.v)", str(build_dir),
@@ -123,3 +125,52 @@ def run(args) -> int:
         print(f"{name:48} {r['LUT']:8} {r['LUTRAM']:7} {r['FF']:8} {r['DSP']:5} {r['BRAM36']:7g}")
     print(f"folding: {result['mac_lanes']} MAC lanes (SIMD x PE); resources.json in {Path(args.build) / 'rtl'}")
     return 0
+
+
+def _requant_table(params: dict, rng: random.Random, per_channel: bool) -> str:
+    lanes, cg = int(params["LANES"]), int(params["CG"])
+    mult_bits, shift_bits = int(params["MULT_BITS"]), int(params["SHIFT_BITS"])
+    mult0, shift0 = rng.randrange(1 << (mult_bits - 1), 1 << mult_bits), min((1 << shift_bits) - 1, 23)
+    lines = []
+    for _ in range(cg):
+        word = 0
+        for lane in range(lanes):
+            mult = rng.randrange(1 << (mult_bits - 1), 1 << mult_bits) if per_channel else mult0
+            shift = min((1 << shift_bits) - 1, shift0 + rng.randrange(-1, 3)) if per_channel else shift0
+            word |= (mult | shift << mult_bits) << (lane * (mult_bits + shift_bits))
+        lines.append(f"{word:x}\n")
+    return "".join(lines)
+
+
+def measure(module: str, params: dict, seed: int = 0, per_channel: bool = False) -> dict:
+    """Synthesize one kernel instance with compiler/sim/synth.py's yosys flow in a temporary folder: its summary
+    (LUT, LUTRAM, FF, DSP, BRAM36, cells, seconds) plus URAM. sf_requant gets a parameter table with one multiplier
+    and shift for all channels (the compiler's case) unless `per_channel`; "sf_memory" is a bare memory
+    (params WIDTH, DEPTH, ROM, STYLE; a ROM gets random contents)."""
+    rng = random.Random(seed)
+    with tempfile.TemporaryDirectory(prefix="kernel_costs.") as tmp:
+        folder = Path(tmp)
+        verilog = {k: v for k, v in params.items()}
+        if module == MEMORY:
+            width, depth, rom = int(params["WIDTH"]), int(params["DEPTH"]), bool(params.get("ROM", 0))
+            (folder / f"{MEMORY}.v").write_text(memory_verilog(width, depth, rom, params.get("STYLE", "auto")))
+            if rom:
+                (folder / "init.hex").write_text("".join(f"{rng.getrandbits(width):x}\n" for _ in range(depth)))
+            files, verilog = [f"{MEMORY}.v"], {}
+        else:
+            files = SOURCES.get(module, [f"{module}.v"])
+            for name in files:
+                shutil.copy(RTL / name, folder / name)
+            if module == "sf_mvau":
+                pe, simd, fw = int(params["PE"]), int(params["SIMD"]), int(params["ACC_BITS"]) + int(
+                    params["MULT_BITS"]) + int(params["SHIFT_BITS"])
+                for name, bits, count in (("weights.hex", pe * simd * int(params["W_BITS"]),
+                                           int(params["SF"]) * int(params["NF"])),
+                                          ("params.hex", pe * fw, int(params["NF"]))):
+                    (folder / name).write_text("".join(f"{rng.getrandbits(bits):x}\n" for _ in range(count)))
+                verilog.update(WEIGHT_FILE='"weights.hex"', PARAM_FILE='"params.hex"')
+            if module == "sf_requant":
+                (folder / "params.hex").write_text(_requant_table(params, rng, per_channel))
+                verilog["PARAM_FILE"] = '"params.hex"'
+        result = yosys(folder, files, module, [(k, str(v)) for k, v in verilog.items()])
+    return result

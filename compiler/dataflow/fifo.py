@@ -1,11 +1,11 @@
-"""FIFO sizing: the depth of every stream of the dataflow graph (emit_hls.build_graph calls `size`).
+"""FIFO sizing: the depth of every stream of the dataflow graph (graph.build_graph calls `size`).
 
 Four rules, the larger depth wins:
 
 Deadlock. Where a stream forks (duplicator) and the branches meet again (SqueezeNet: squeeze -> expand1x1 and,
 through a window generator, expand3x3 -> concat; a Fire input -> squeeze ... concat and the bypass -> add), the join
 reads the branches pixel by pixel, in step, while the branch with a window generator has read ahead of its output by
-the window's lead (emit_hls.window_lead: about one image row). The other branch must hold what the fork sent
+the window's lead (graph.window_lead: about one image row). The other branch must hold what the fork sent
 meanwhile, so its first stream gets (lead difference + JOIN_SLACK_PIXELS) pixels' worth of words, and a join's
 inputs hold a pixel's words each. Paths between a fork and its join keep the resolution, as in every Fire module.
 C simulation replays each frame at these depths and fails on a deadlock (hw/hls/sf_stream.h), and so does RTL
@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import math
 
-from . import perf
+from ..kernels import perf
 
 MIN_DEPTH = 2  # what sf_fifo and hls::stream need to move a word per cycle
 JOIN_SLACK_PIXELS = 2
@@ -52,7 +52,7 @@ def _forks(s, memo: dict) -> dict:
     """For every duplicator upstream of stream `s`: (its output on the way to `s`, the largest lead in between)."""
     if s not in memo:
         p = s.producer
-        if p is None:  # the root of a partial graph (emit_hls.consumer_graph)
+        if p is None:  # the root of a partial graph (graph.consumer_graph)
             return {}
         found = {p: (s, 0)} if p.kernel == "duplicate" else {}
         for upstream in p.inputs:
@@ -82,7 +82,7 @@ def _deadlock_depths(graph) -> None:
 
 
 def size(graph) -> None:
-    """Set the depth of every stream of `graph` (emit_hls.Graph) by the rules of the module docstring."""
+    """Set the depth of every stream of `graph` (graph.Graph) by the rules of the module docstring."""
     interval = max(perf.kernel_cycles(p.kernel, p.ints) for p in graph.processes)
     consumers = {id(s): p for p in graph.processes for s in p.inputs}
     for s in graph.streams:

@@ -11,6 +11,7 @@ declared FIFO depths, a stream read empty or left holding words, and an accumula
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import json
 import os
 import subprocess
@@ -20,7 +21,19 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from .errors import UserError
+import numpy as np
+
+from squeezeflow.host.codec import output_beats, pack_frames, unpack_logits
+from squeezeflow.host.preprocess import PreprocessSpec
+
+from .. import ir
+from ..dataflow.graph import build_graph
+from ..datasets import check_limit, label_of, list_images
+from ..errors import UserError
+from ..golden import Golden, input_quantizer
+from ..ir import load_build
+from ..kernels.perf import pixel_groups
+from ..quant.evaluate import accuracy
 
 CXXFLAGS = ["-std=c++17", "-O2", "-fPIC", "-pthread", "-Wall", "-Wextra", "-Wno-unknown-pragmas"]
 LIBRARY = "libsqueezeflow.so"
@@ -39,8 +52,6 @@ def add_arguments(parser):
 
 def ap_types_dir() -> Path:
     """hls4ml's copy of Xilinx's ap_types (ap_int.h, hls_stream.h), used in place, never copied."""
-    import importlib.util
-
     spec = importlib.util.find_spec("hls4ml")
     folder = Path(spec.origin).parent / "templates" / "vivado" / "ap_types" if spec and spec.origin else None
     if folder is None or not (folder / "ap_int.h").is_file():
@@ -115,8 +126,6 @@ def shared_library(build_dir) -> Path:
 
 def run_frames(tb: Path, frames, out_beats: int, tap_dir: Path | None = None):
     """Run packed input frames (N, input beats) through the testbench -> (N, out_beats) uint64 output beats."""
-    import numpy as np
-
     with tempfile.TemporaryDirectory(prefix="frames.", dir=tb.parent) as tmp:
         inp, outp = Path(tmp) / "in.bin", Path(tmp) / "out.bin"
         np.ascontiguousarray(frames, "<u8").tofile(inp)
@@ -129,11 +138,8 @@ def run_frames(tb: Path, frames, out_beats: int, tap_dir: Path | None = None):
 
 
 def decode_stream(raw, stream):
-    """Values carried by `stream` (emit_hls.Stream) from its tap file's uint64 limbs, pixel by pixel (channels
+    """Values carried by `stream` (graph.Stream) from its tap file's uint64 limbs, pixel by pixel (channels
     innermost) whatever the stream's order."""
-    import numpy as np
-
-    from .perf import pixel_groups
 
     width = stream.lanes * stream.bits
     words = raw.reshape(-1, -(-width // 64))
@@ -155,13 +161,7 @@ def decode_stream(raw, stream):
 def first_difference(build_dir, net, arrays, q) -> str | None:
     """Run frame `q` (quantized CHW input) with taps and name the first layer, channel and pixel that differ from
     the golden model; None if every layer's stream matches."""
-    import numpy as np
 
-    from squeezeflow.host.codec import output_beats, pack_frames
-
-    from . import ir
-    from .emit_hls import build_graph
-    from .golden import Golden
 
     tb = build(build_dir, taps=True)["tb"]
     golden = Golden(net, arrays).run(q, taps=True)
@@ -185,15 +185,7 @@ def first_difference(build_dir, net, arrays, q) -> str | None:
 
 def simulate(build_dir, images, limit: int | None = None) -> dict:
     """C-simulate the images of a folder and compare with the golden model (see the module docstring)."""
-    import numpy as np
 
-    from squeezeflow.host.codec import output_beats, pack_frames, unpack_logits
-    from squeezeflow.host.preprocess import PreprocessSpec
-
-    from .datasets import label_of, list_images
-    from .evaluate import accuracy
-    from .golden import Golden
-    from .golden_cli import check_limit, input_quantizer, load_build
 
     check_limit(limit)
     net, arrays = load_build(build_dir)

@@ -2,7 +2,15 @@
 import json
 import sys
 
-from .errors import UserError, require_file
+import numpy as np
+
+from squeezeflow.host.preprocess import PreprocessSpec, preprocess, torchvision
+
+from .. import onnxrt
+from ..datasets import labelled_images, read_rgb
+from ..errors import UserError, require_file
+from .models import build_float_model, infer_arch, load_weights, read_state_dict
+from .quantize import PREPROCESS_KEY, resolve_preprocess
 
 
 def add_arguments(parser):
@@ -17,8 +25,6 @@ def add_arguments(parser):
 
 
 def run(args):
-    from .datasets import labelled_images
-
     path = require_file(args.model, "model")
     if args.limit is not None and args.limit < 1:
         raise UserError(f"--limit must be at least 1, not {args.limit}")
@@ -41,10 +47,7 @@ def torch_classifier(path, arch=None, preprocess=None):
     """(batch NCHW float32 ndarray -> logits ndarray, preprocessing spec) for a float state_dict."""
     import torch
 
-    from squeezeflow.host.preprocess import torchvision
 
-    from .models import build_float_model, infer_arch, load_weights, read_state_dict
-    from .quantize import resolve_preprocess
 
     inferred, num_classes = infer_arch(read_state_dict(path))
     model = load_weights(build_float_model(arch or inferred, num_classes), path).eval()
@@ -58,12 +61,9 @@ def torch_classifier(path, arch=None, preprocess=None):
 
 def onnx_classifier(path, preprocess=None):
     """(classify, spec) for an .onnx: onnxruntime for QCDQ/float graphs, qonnx's executor for QONNX graphs."""
-    import numpy as np
     import onnx
 
-    from squeezeflow.host.preprocess import PreprocessSpec, torchvision
 
-    from .quantize import PREPROCESS_KEY, resolve_preprocess
 
     try:
         proto = onnx.load(str(path))
@@ -96,8 +96,6 @@ def onnx_classifier(path, preprocess=None):
             return np.concatenate([execute_onnx(wrapper, {input_name: x[i:i + 1]})[output_name]
                                    for i in range(len(x))])
     else:
-        from . import onnxrt
-
         try:  # node by node, as brevitas computes the QDQ graph, not onnxruntime's fused integer kernels
             session = onnxrt.session(proto, optimized=False)
         except Exception as exc:  # onnxruntime raises its own Fail/InvalidGraph/... types
@@ -111,12 +109,9 @@ def onnx_classifier(path, preprocess=None):
 
 def accuracy(classify, samples, spec, batch=16, desc="evaluating") -> dict:
     """{'top1', 'top5', 'n'} of `classify` over [(path, label)], fractions in 0..1; progress bar on stderr."""
-    import numpy as np
     from tqdm import tqdm
 
-    from squeezeflow.host.preprocess import preprocess
 
-    from .datasets import read_rgb
 
     top1 = top5 = 0
     with tqdm(total=len(samples), desc=desc, unit="img", leave=False) as bar:

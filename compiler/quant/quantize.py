@@ -8,7 +8,14 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .errors import UserError
+import numpy as np
+
+from squeezeflow.host import preprocess as pp
+from squeezeflow.host.preprocess import preprocess
+
+from ..datasets import list_images, read_rgb
+from ..errors import UserError
+from .models import build_float_model, build_quant_model, infer_arch, load_weights, parse_arch, read_state_dict
 
 PREPROCESS_KEY = "squeezeflow.preprocess"
 BATCH = 16
@@ -43,7 +50,6 @@ def run(args):
             raise UserError(f"--{name} must be 2..8, not {getattr(args, name)}")
     if args.calib_count < 1:
         raise UserError(f"--calib-count must be at least 1, not {args.calib_count}")
-    from .datasets import list_images
 
     calib = list_images(args.calib)[:args.calib_count]
     spec = resolve_preprocess(args.arch, args.preprocess, args.input_size)
@@ -59,9 +65,6 @@ def run(args):
 def resolve_preprocess(arch: str, preprocess: str | None, input_size):
     """Preprocessing spec from a preset name (sized to `input_size` if given) or a JSON file (whose input_size
     must then equal `input_size`); None picks the arch's default preset."""
-    from squeezeflow.host import preprocess as pp
-
-    from .models import parse_arch
 
     base = parse_arch(arch)[0]
     preprocess = preprocess or ("caffe" if base == "squeezenet1_0" else "torchvision")
@@ -82,13 +85,10 @@ def resolve_preprocess(arch: str, preprocess: str | None, input_size):
 
 def calibration_batches(images, spec):
     """Preprocessed float32 NCHW batches of `images` (paths), with a progress bar on stderr."""
-    import numpy as np
     import torch
     from tqdm import tqdm
 
-    from squeezeflow.host.preprocess import preprocess
 
-    from .datasets import read_rgb
 
     arrays = []
     with tqdm(total=len(images), desc="loading images", unit="img", leave=False) as bar:  # `with`: an error
@@ -108,7 +108,6 @@ def build_calibrated(arch, weights, images, spec, wbits=6, abits=8, num_classes=
     from brevitas.graph.gptq import gptq_mode
     from tqdm import tqdm
 
-    from .models import build_float_model, build_quant_model, infer_arch, load_weights, read_state_dict
 
     torch.manual_seed(0)  # random-init models must repeat exactly
     if num_classes is None:

@@ -9,7 +9,7 @@ or in LUT ROM, or (a layer feeding a global pool) streamed from DDR, a few outpu
 rows buffer less of the input and read the weights more often through the weights port, a beat a cycle). Each
 option has its cycles (counting the kernels that inherit its PE: its output's duplicator, pooling window and max,
 global pool and concat) and its resources: its MVAU, input window and regroup, and the kernels downstream whose
-lanes follow its PE with their FIFOs (emit_hls.consumer_graph: a wide PE can make the pool after a concat dear);
+lanes follow its PE with their FIFOs (graph.consumer_graph: a wide PE can make the pool after a concat dear);
 options another one beats everywhere go.
 
 For a candidate interval T, `fit` picks one option per layer among those within T so that every resource stays
@@ -40,11 +40,14 @@ import numpy as np
 
 from squeezeflow.hw import spec
 
-from . import fifo, ir, kernel_costs, perf
-from .boards import Board
-from .emit_hls import can_stream_weights, pool_is_separable, window_lanes
-from .errors import UserError
-from .kernel_costs import RESOURCES
+from .. import ir
+from ..boards import Board
+from ..dataflow import fifo
+from ..dataflow.graph import can_stream_weights, consumer_graph, pool_is_separable, window_lanes
+from ..errors import UserError
+from ..kernels import kernel_costs, perf
+from ..kernels.kernel_costs import RESOURCES
+from .estimate import estimate, process_cost
 
 DEFAULT_MAX_UTIL = 0.85
 REPAIR_MOVES = 400
@@ -235,11 +238,8 @@ class Planner:
         return [options[i] for i in keep], cycles[keep], costs[keep]
 
     def _downstream_cost(self, layer: ir.Conv, pe: int) -> kernel_costs.Cost:
-        """What the kernels that take their lanes from `layer`'s PE cost (emit_hls.consumer_graph: its output
+        """What the kernels that take their lanes from `layer`'s PE cost (graph.consumer_graph: its output
         stream, duplicator, pools, the concat it feeds), with their FIFOs."""
-        from .emit_hls import consumer_graph
-        from .estimate import process_cost
-
         graph = consumer_graph(self.net, {}, layer, pe)
         costs = [process_cost(self.net, p) for p in graph.processes]
         costs += [kernel_costs.fifo_cost(s.lanes * s.bits, s.depth) for s in graph.streams]
@@ -368,8 +368,6 @@ class Planner:
 def plan(net: ir.Network, arrays, board: Board, clock_mhz: float, max_util: float | None = None,
          target_fps: float | None = None, config: dict | None = None) -> list[str]:
     """Fold `net` in place for `board` at `clock_mhz` (see the module docstring); returns warnings."""
-    from .estimate import estimate
-
     if max_util is not None and not 0 < max_util <= 1:
         raise UserError(f"--max-util {max_util}", why="a share of the device: more than 0, at most 1")
     if target_fps is not None and target_fps <= 0:
@@ -454,8 +452,6 @@ def _probe(planner: Planner, net, arrays, board: Board, clock_mhz: float, limit:
     """A choice within `interval` whose whole estimate fits `limit`, or None (`warm`: the slower choice that fits,
     a start of the search). A faster plan has deeper FIFOs and wider windows than the plan `fixed` came from, so a
     choice that comes out over is planned again with its own outside costs, up to PROBE_REFITS times."""
-    from .estimate import estimate
-
     budget = np.full(len(RESOURCES), limit)
     for _ in range(PROBE_REFITS):
         chosen = planner.fit(interval, fixed, budget, warm)

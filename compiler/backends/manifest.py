@@ -3,7 +3,7 @@
 The manifest is a view of the IR (templates/manifest.json.j2) with every number computed here: what the driver needs
 to feed the accelerator and read its answer without the compiler (stream geometry and quantization, preprocessing,
 labels), the model hash the accelerator's read-only register must report, and the names of the IP instances in the
-block design (those compiler/bitstream.py gives them; it publishes this manifest beside the bitstream with an
+block design (those compiler/backends/bitstream.py gives them; it publishes this manifest beside the bitstream with an
 `overlay` section that the driver prefers when present).
 
 BUILD/sim/squeezeflow.{bit,hwh} describe a Zynq UltraScale+ board with that block design (templates/host/
@@ -15,21 +15,21 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import jinja2
+
 from squeezeflow import templates
+from squeezeflow.host.codec import input_beats, output_beats
 from squeezeflow.hw import spec
 
-from . import ir
-from .bitstream import HLS_VLNV, WEIGHTS_DMA, weights_from_ddr
-from .boards import board
-from .emit_hls import model_hash
+from .. import ir
+from ..boards import board
+from ..dataflow.weights import weight_image
+from .shell import ACCELERATOR_IP, DMA_IP, HLS_VLNV, WEIGHT_IMAGE, WEIGHTS_DMA, model_hash, weights_from_ddr
 
 MANIFEST_VERSION = 1
-DMA_IP = "dma"  # xilinx.com:ip:axi_dma:7.1, direct register mode: MM2S feeds the accelerator, its output S2MM
-ACCELERATOR_IP = "squeezeflow"
 # What the driver's software backend loads, relative to BUILD/ (bitstreams are published elsewhere, with a copy of
 # this manifest beside them).
 FILES = {"sim_overlay": "sim/squeezeflow.bit", "csim_library": "hls/csim/libsqueezeflow.so"}
-WEIGHT_IMAGE = "ddr_weights.bin"  # BUILD/'s weight image, when a layer streams its weights (weights_from_ddr.file)
 # The simulated board's address map: the PS's HPM0 window for the AXI-lite slaves (the weights DMA's only when a
 # layer streams its weights from DDR), DDR through S_AXI_HP0.
 SIM_REGISTER_BASES = {DMA_IP: 0xA000_0000, ACCELERATOR_IP: 0xA001_0000, WEIGHTS_DMA: 0xA002_0000}
@@ -46,8 +46,6 @@ OUTPUT_PACKING = (f"one little-endian int{8 * spec.OUTPUT_BYTES_PER_VALUE} logit
 
 
 def _env():
-    import jinja2
-
     folder = Path(templates.__file__).resolve().parent
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(folder), undefined=jinja2.StrictUndefined,
                              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
@@ -57,8 +55,6 @@ def _env():
 
 def context(net: ir.Network) -> dict:
     """The manifest's numbers, for templates/manifest.json.j2."""
-    from squeezeflow.host.codec import input_beats, output_beats
-
     target = board(net.board)
     logits = net.output_layer.out_type
     return dict(
@@ -96,8 +92,6 @@ def sim_context(net: ir.Network) -> dict:
 def write(build_dir, net: ir.Network, arrays) -> None:
     """BUILD/manifest.json, BUILD/sim/squeezeflow.{bit,hwh} and, when a layer streams its weights from DDR, the
     image the host keeps in DDR for the weights DMA (BUILD/ddr_weights.bin: one frame of spec.WEIGHTS_PORT's stream)."""
-    from .emit_hls import weight_image
-
     env = _env()
     text = env.get_template("manifest.json.j2").render(**context(net))
     json.loads(text)  # the template must give valid JSON; fail the build, not the board

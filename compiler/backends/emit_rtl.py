@@ -1,6 +1,6 @@
 """Emit the Verilog of a compiled network into BUILD/rtl/ (`emit`, called by pipeline.write_build for `--backend rtl`).
 
-The RTL back end instantiates the same dataflow graph as the HLS one (emit_hls.build_graph: kernels, streams, and
+The RTL back end instantiates the same dataflow graph as the HLS one (graph.build_graph: kernels, streams, and
 stream depths from its fork/join deadlock rule), with the Verilog twins in hw/rtl/ of the HLS kernels: one instance
 per process, one sf_fifo of the stream's depth per stream. The RTL kernels follow the HLS kernels' schedules (the
 window generator reads ahead exactly as far), so the depth rule holds for both; sf_fifo holds one word more than its
@@ -24,35 +24,23 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import jinja2
 import numpy as np
 
 from squeezeflow import templates
+from squeezeflow.host.codec import input_beats, output_beats
 from squeezeflow.hw import spec
 
-from . import ir
-from .emit_hls import build_graph, model_hash, weight_tiles
+from .. import ir
+from ..dataflow.graph import build_graph
+from ..dataflow.weights import weight_tiles
+from ..kernels.verilog import KERNELS, kernel_params
+from .shell import WEIGHT_IMAGE, model_hash, weights_from_ddr
 
 TOP = spec.TOP
 LAYERS = "squeezeflow_layers"  # every layer on its own (layers.v)
 LIBRARY = Path(spec.__file__).resolve().parent / "rtl"
 TEMPLATES = Path(templates.__file__).resolve().parent / "rtl"
-
-# kernel -> (Verilog module, input stream ports, output stream ports), in the order of the process's streams.
-KERNELS = {
-    "axis_in": ("sf_axis_in", [], ["out"]),
-    "window": ("sf_window", ["in"], ["out"]),
-    "mvau": ("sf_mvau", ["in"], ["out"]),
-    "mvau_streamed": ("sf_mvau", ["in", "w"], ["out"]),
-    "maxpool": ("sf_maxpool", ["in"], ["out"]),
-    "pool": ("sf_pool", ["in"], ["out"]),
-    "regroup": ("sf_regroup", ["in"], ["out"]),
-    "requant": ("sf_requant", ["in"], ["out"]),
-    "gap": ("sf_gap", ["in"], ["out"]),
-    "duplicate": ("sf_duplicate", ["in"], ["out0", "out1"]),
-    "concat": ("sf_concat", ["a", "b"], ["out"]),
-    "add": ("sf_add", ["a", "b"], ["out"]),
-    "axis_out": ("sf_axis_out", ["in"], []),
-}
 
 
 # --- memory images ------------------------------------------------------------------------------------------------
@@ -137,55 +125,6 @@ def _per_channel(table) -> np.ndarray:
     return np.asarray(table.rows, dtype=np.int64).T.reshape(-1)
 
 
-def kernel_params(net: ir.Network, p) -> dict[str, int]:
-    """The Verilog parameters of process `p`: its HLS configuration, plus what the HLS types carry."""
-    cfg = p.ints
-    x = p.inputs[0] if p.inputs else None
-    y = p.outputs[0] if p.outputs else None
-
-    def pick(names: str) -> dict[str, int]:
-        return {name: cfg[name] for name in names.split()}
-
-    k = p.kernel
-    if k == "axis_in":
-        return {**pick("AXI_BITS VALUE_BITS LANES WORDS"), "LANE_BITS": y.bits}
-    if k == "window":
-        return {**pick("LANES H W CG KH KW SH SW PT PL HO WO ROWS PAD"), "BITS": x.bits}
-    if k in ("mvau", "mvau_streamed"):
-        layer = net.layer(p.owner)
-        params = {**pick("SIMD PE SF NF ACC_BITS MULT_BITS SHIFT_BITS SHIFT_BASE PRODUCT_BITS ZP LO HI MAC "
-                         "PACK_SHIFT REQUANT_UNITS"),
-                  "IN_BITS": x.bits, "IN_SIGNED": x.signed, "W_BITS": layer.weight_bits, "OUT_BITS": y.bits,
-                  "WEIGHT_STORAGE": spec.WEIGHT_STORAGES.index(layer.weight_storage)}
-        if k == "mvau_streamed":
-            weights = p.inputs[1]
-            params.update(PIXELS=cfg["PIXELS"], GROUP=cfg["GROUP"], W_WORD_BITS=weights.lanes * weights.bits)
-        return params
-    if k == "maxpool":
-        return {**pick("LANES K CG"), "BITS": x.bits, "SIGNED": x.signed}
-    if k == "pool":
-        return {**pick("LANES CG H W KH KW SH SW PT PL HO WO NA NB"), "BITS": x.bits, "SIGNED": x.signed}
-    if k == "regroup":
-        return {**pick("IN_LANES OUT_LANES BLOCK_WORDS"), "BITS": x.bits}
-    if k == "requant":
-        return {**pick("LANES CG ZP_IN MULT_BITS SHIFT_BITS SHIFT_BASE PRODUCT_BITS ZP LO HI"), "IN_BITS": x.bits,
-                "IN_SIGNED": x.signed, "OUT_BITS": y.bits}
-    if k == "gap":
-        return {**pick("LANES CG PIXELS GROUP ZP CHANNEL_MAJOR"), "IN_BITS": x.bits, "IN_SIGNED": x.signed,
-                "SUM_BITS": y.bits}
-    if k == "duplicate":
-        return {"WIDTH": x.lanes * x.bits}
-    if k == "concat":
-        return {**pick("CGA CGB"), "WIDTH": y.lanes * y.bits}
-    if k == "add":
-        a, b = p.inputs
-        return {**pick("LANES MA MB ZA ZB SHIFT ZP LO HI SUM_BITS"), "A_BITS": a.bits, "A_SIGNED": a.signed,
-                "B_BITS": b.bits, "B_SIGNED": b.signed, "OUT_BITS": y.bits}
-    if k == "axis_out":
-        return {**pick("AXI_BITS VALUE_BITS VALUES"), "LANE_BITS": x.bits, "LANE_SIGNED": x.signed}
-    raise ValueError(f"no RTL kernel for HLS kernel {k!r}")
-
-
 class Design:
     """The top level of a network: its instances (stream FIFOs first), wires and memory images; `layers()` gives
     each layer on its own."""
@@ -209,8 +148,6 @@ class Design:
     def block(self, processes, prefix: str = "", name: str = TOP) -> Block:
         """`processes` with every stream between two of them through its FIFO; every other stream they touch is a
         port, and so are the AXI ports of the converters (`prefix`in and `prefix`out: the top's `in` and `out`)."""
-        from squeezeflow.host.codec import input_beats, output_beats
-
         inside = set(processes)
         instances, wires, ports = [], [], []
         ends = {}  # stream -> (the signal its producer drives, the signal its consumer reads)
@@ -288,12 +225,7 @@ class Design:
 
 def emit(out_dir, net: ir.Network, arrays: dict[str, np.ndarray]) -> None:
     """Write BUILD/rtl/ for a folded network (see the module docstring); the same input gives the same bytes."""
-    import jinja2
 
-    from squeezeflow.host.codec import input_beats, output_beats
-
-    from .bitstream import weights_from_ddr
-    from .manifest import WEIGHT_IMAGE
 
     out_dir = Path(out_dir)
     design = Design(net, arrays)

@@ -1,13 +1,13 @@
 """FPGA resources of the RTL kernels (hw/rtl/) as formulas of their Verilog parameters (sf_mvau: `mvau_cost`).
 
-For the planner: `kernel_cost(module, params)` takes the parameters exactly as `emit_rtl.kernel_params(net, p)`
+For the planner: `kernel_cost(module, params)` takes the parameters exactly as `kernels.verilog.kernel_params(net, p)`
 returns them (ints; sf_fifo: WIDTH, DEPTH) and returns a `Cost`: LUT (logic),
 LUTRAM (LUTs used as memory, SRLs included), FF, DSP (DSP48E2), BRAM36 (a RAMB18 counts 0.5) and URAM (URAM288).
 `memory_cost(width_bits, depth_words, style)` prices a memory of that shape ("bram", "lutram", "uram" or "auto":
 what yosys does by default), for weight memories and FIFOs.
 
 Where the numbers come from: yosys 0.23 (`synth_xilinx -family xcup -flatten`, UltraScale+), run through
-compiler/synth.py's `yosys()` (so with its steering of 257..512-word memories to block RAM), counted as
+compiler/sim/synth.py's `yosys()` (so with its steering of 257..512-word memories to block RAM), counted as
 synth.summarize() counts (LUT = LUT1..LUT6, MUXF7/8/9, CARRY and INV cells not counted). bench/resource_fit.py
 synthesizes every kernel over a grid of SqueezeNet 1.1 (224x224) parameter sets and prints measured against predicted;
 tests/test_kernel_costs.py checks six of them. yosys maps carry chains and packs LUTs differently from Vivado: LUT
@@ -26,7 +26,7 @@ How it is modelled:
     - RAMs (FIFOs, line buffers): one word is flip-flops; 2..32 words a RAM32M16 per 14 bits (8 LUTRAM), 33..64 a
       RAM64M8 per 7 bits, whatever the width (at 64 words LUTRAM beats block RAM even 512 bits wide); 65..256 words
       stay in LUTRAM only when narrow (8-bit words up to 256, 16-bit up to 192, 24-bit up to 128; 32 bits and wider
-      go to block RAM from 65 words); 257..512 words block RAM whatever the shape (compiler/synth.py's rule); deeper
+      go to block RAM from 65 words); 257..512 words block RAM whatever the shape (compiler/sim/synth.py's rule); deeper
       block RAM. No FIFO is ever SRLs or flip-flops: the 2-deep stream FIFOs cost 8 LUTRAM per 14 bits.
     - ROMs ($readmemh, never written: sf_mvau's weights, a per-channel sf_requant table) never go to LUTRAM (yosys
       has no LUT-ROM primitive; ram_style "distributed" or "ultra" on a ROM is a yosys error): they are LUT logic
@@ -52,9 +52,6 @@ from __future__ import annotations
 
 import functools
 import math
-import random
-import shutil
-import tempfile
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
@@ -62,8 +59,8 @@ from squeezeflow.hw import spec
 
 from . import perf
 
-RTL = Path(__file__).resolve().parents[1] / "hw" / "rtl"
-YOSYS = "yosys 0.23, synth_xilinx -family xcup -flatten (compiler/synth.py)"
+RTL = Path(spec.__file__).resolve().parent / "rtl"
+YOSYS = "yosys 0.23, synth_xilinx -family xcup -flatten (compiler/sim/synth.py)"
 
 
 @dataclass(frozen=True)
@@ -172,7 +169,7 @@ def _uram_mapping(width: int, depth: int) -> Mapping:
 @functools.lru_cache(maxsize=4096)
 def memory_mapping(width_bits: int, depth_words: int, style: str = "auto", rom: bool = False) -> Mapping:
     """The mapping yosys 0.23 picks for a memory with one synchronous read port and (unless `rom`) one write port,
-    through compiler/synth.py ("auto": 257..512 words to block RAM, otherwise the cheapest score); "bram", "lutram",
+    through compiler/sim/synth.py ("auto": 257..512 words to block RAM, otherwise the cheapest score); "bram", "lutram",
     "uram", "logic" force the kind as ram_style would (a ROM asked for LUTRAM becomes LUT logic, as in Vivado)."""
     width, depth = int(width_bits), int(depth_words)
     if width < 1 or depth < 1:
@@ -246,7 +243,7 @@ def _memory(width: int, depth: int, style: str = "auto", rom: bool = False, read
 def memory_cost(width_bits: int, depth_words: int, style: str = "auto", rom: bool = False) -> Cost:
     """Cost of a memory of `depth_words` words of `width_bits` bits with a registered (synchronous) read port, in
     `style` "bram" | "lutram" | "uram" | "auto" (| "logic"): a RAM (one write port: a FIFO, a line buffer) or, with
-    rom=True, a ROM ($readmemh contents, e.g. weights). "auto" is what compiler/synth.py's yosys flow does (see the
+    rom=True, a ROM ($readmemh contents, e.g. weights). "auto" is what compiler/sim/synth.py's yosys flow does (see the
     module docstring); the forced styles are what ram_style would give in Vivado too, except that synth.py turns
     every 257..512-word memory into block RAM whatever its style. A ROM in "lutram" is priced as LUT logic
     (a distributed ROM); a ROM in "uram" is an error. The read register is included (in the BRAM/URAM for those)."""
@@ -450,7 +447,7 @@ def fifo_cost(width: int, depth: int) -> Cost:
 
 
 def mvau_args(params: dict) -> dict:
-    """mvau_cost's arguments from an sf_mvau's Verilog parameters (emit_rtl.kernel_params)."""
+    """mvau_cost's arguments from an sf_mvau's Verilog parameters (kernels.verilog.kernel_params)."""
     p = {k: int(v) for k, v in params.items()}
     return dict(simd=p["SIMD"], pe=p["PE"], sf=p["SF"], nf=p["NF"], in_bits=p["IN_BITS"], w_bits=p["W_BITS"],
                 acc_bits=p["ACC_BITS"], mac=spec.MAC_IMPLS[p["MAC"]],
@@ -555,57 +552,6 @@ def memory_verilog(width: int, depth: int, rom: bool, style: str) -> str:
             f"    {attr}reg [{width - 1}:0] mem[0:{depth - 1}];\n    {init}\n"
             f"    always @(posedge clk) begin\n        {write}\n        if (re) rdata <= mem[raddr];\n    end\n"
             "endmodule\n")
-
-
-def _requant_table(params: dict, rng: random.Random, per_channel: bool) -> str:
-    lanes, cg = int(params["LANES"]), int(params["CG"])
-    mult_bits, shift_bits = int(params["MULT_BITS"]), int(params["SHIFT_BITS"])
-    mult0, shift0 = rng.randrange(1 << (mult_bits - 1), 1 << mult_bits), min((1 << shift_bits) - 1, 23)
-    lines = []
-    for _ in range(cg):
-        word = 0
-        for lane in range(lanes):
-            mult = rng.randrange(1 << (mult_bits - 1), 1 << mult_bits) if per_channel else mult0
-            shift = min((1 << shift_bits) - 1, shift0 + rng.randrange(-1, 3)) if per_channel else shift0
-            word |= (mult | shift << mult_bits) << (lane * (mult_bits + shift_bits))
-        lines.append(f"{word:x}\n")
-    return "".join(lines)
-
-
-def measure(module: str, params: dict, seed: int = 0, per_channel: bool = False) -> dict:
-    """Synthesize one kernel instance with compiler/synth.py's yosys flow in a temporary folder: its summary
-    (LUT, LUTRAM, FF, DSP, BRAM36, cells, seconds) plus URAM. sf_requant gets a parameter table with one multiplier
-    and shift for all channels (the compiler's case) unless `per_channel`; "sf_memory" is a bare memory
-    (params WIDTH, DEPTH, ROM, STYLE; a ROM gets random contents)."""
-    from .synth import yosys
-
-    rng = random.Random(seed)
-    with tempfile.TemporaryDirectory(prefix="kernel_costs.") as tmp:
-        folder = Path(tmp)
-        verilog = {k: v for k, v in params.items()}
-        if module == MEMORY:
-            width, depth, rom = int(params["WIDTH"]), int(params["DEPTH"]), bool(params.get("ROM", 0))
-            (folder / f"{MEMORY}.v").write_text(memory_verilog(width, depth, rom, params.get("STYLE", "auto")))
-            if rom:
-                (folder / "init.hex").write_text("".join(f"{rng.getrandbits(width):x}\n" for _ in range(depth)))
-            files, verilog = [f"{MEMORY}.v"], {}
-        else:
-            files = SOURCES.get(module, [f"{module}.v"])
-            for name in files:
-                shutil.copy(RTL / name, folder / name)
-            if module == "sf_mvau":
-                pe, simd, fw = int(params["PE"]), int(params["SIMD"]), int(params["ACC_BITS"]) + int(
-                    params["MULT_BITS"]) + int(params["SHIFT_BITS"])
-                for name, bits, count in (("weights.hex", pe * simd * int(params["W_BITS"]),
-                                           int(params["SF"]) * int(params["NF"])),
-                                          ("params.hex", pe * fw, int(params["NF"]))):
-                    (folder / name).write_text("".join(f"{rng.getrandbits(bits):x}\n" for _ in range(count)))
-                verilog.update(WEIGHT_FILE='"weights.hex"', PARAM_FILE='"params.hex"')
-            if module == "sf_requant":
-                (folder / "params.hex").write_text(_requant_table(params, rng, per_channel))
-                verilog["PARAM_FILE"] = '"params.hex"'
-        result = yosys(folder, files, module, [(k, str(v)) for k, v in verilog.items()])
-    return result
 
 
 def predicted(module: str, params: dict) -> Cost:

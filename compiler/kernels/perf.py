@@ -4,7 +4,8 @@ Every kernel moves at most one word per port per cycle (II = 1, hw/hls and hw/rt
 starved nor blocked ("free-running") needs, per frame, the word count of its busiest port plus what its schedule
 adds: the MVAU's NF * SF tiles per pixel, the window generator's wait for input rows, the global pool's output
 phase. `kernel_cycles` gives that figure; the network's frame interval is the largest one once the FIFOs decouple
-the kernels (compiler/fifo.py sizes them for it), and the planner (compiler/plan.py) balances the pipeline on it.
+the kernels (compiler/dataflow/fifo.py sizes them for it), and the planner (compiler/planner/plan.py) balances the
+pipeline on it.
 `squeezeflow rtlsim --per-layer` measures the same figures in Verilator, so the model is checked against them.
 
 The window generator (sf_window.h / sf_window.v) reads one input word and issues one window word per cycle, but may

@@ -24,8 +24,8 @@ import numpy as np
 
 from squeezeflow.hw.spec import REQUANT_MULT_BITS
 
-from . import ir
-from .errors import UserError
+from .. import ir
+from ..errors import UserError
 from .load import QONNX_DOMAINS, LoadedModel
 
 PASS_THROUGH = ("Identity", "Dropout")

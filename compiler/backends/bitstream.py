@@ -27,28 +27,30 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree import ElementTree
 
+import jinja2
+
 from squeezeflow import templates
 from squeezeflow.hw import spec
 
-from . import ir
-from .boards import Board, board as board_named
-from .emit_hls import ddr_weight_beats, ddr_weight_layers
-from .errors import UserError, require_file
+from .. import ir
+from ..boards import Board
+from ..boards import board as board_named
+from ..dataflow.weights import ddr_weight_layers
+from ..errors import UserError, require_file
+from .shell import HLS_VLNV, WEIGHT_IMAGE, WEIGHTS_DMA, weights_from_ddr
 
 TEMPLATES = Path(templates.__file__).resolve().parent / "vivado"
 SUPPORTED = "Vivado/Vitis 2023.2 to 2024.2"
 TOP = spec.TOP
-HLS_VLNV = f"xilinx.com:hls:{TOP}:1.0"  # Vitis HLS export_design defaults (vendor, library, version)
 HLS_REPORT = f"hls/sf_hls/solution/syn/report/{TOP}_csynth.xml"  # where vitis_hls's csynth_design writes it
 PROJECT, BD = "squeezeflow", "sf"
 # Where the HLS step leaves the IP, relative to BUILD/vivado/: vitis_hls -f run_hls.tcl, then v++ --mode hls.
 IP_REPOS = ("../hls/sf_hls/solution/impl/ip", "../hls/sf_hls/hls/impl/ip")
 # The DMA's transfer-length register: 26 bits (its maximum) allow 64 MiB per transfer, a batch of ~400 224x224 frames.
 DMA_LENGTH_BITS = 26
-WEIGHTS_DMA = "dma_weights"  # MM2S only: replays the weight image (manifest.WEIGHT_IMAGE) into spec.WEIGHTS_PORT
 # Accelerator stream interfaces per back end: Vitis HLS renames ports called after VHDL keywords (in, out) to *_r.
 STREAMS = {"hls": ("in_r", "out_r"), "rtl": ("in", "out")}
-# Utilisation report rows (UltraScale+ name, 7-series name) -> the keys of compiler/synth.py.
+# Utilisation report rows (UltraScale+ name, 7-series name) -> the keys of compiler/sim/synth.py.
 UTILIZATION_ROWS = {"LUT": ("CLB LUTs", "Slice LUTs"), "LUTRAM": ("LUT as Memory",),
                     "FF": ("CLB Registers", "Slice Registers"), "DSP": ("DSPs",), "BRAM36": ("Block RAM Tile",),
                     "URAM": ("URAM",)}
@@ -118,16 +120,6 @@ def _dma(name: str, s2mm: bool) -> Cell:
     return Cell(name, "-type ip -vlnv xilinx.com:ip:axi_dma", config, clocks, ["axi_resetn"])
 
 
-def weights_from_ddr(net: ir.Network, image: str) -> dict | None:
-    """The manifest's `weights_from_ddr`: the DMA and port of the weight stream, its layers, its beats per frame and
-    the file (`image`, relative to the manifest) the host loads into DDR; None when every weight is on chip."""
-    layers = ddr_weight_layers(net)
-    if not layers:
-        return None
-    return {"dma": WEIGHTS_DMA, "port": spec.WEIGHTS_PORT, "layers": [layer.name for layer in layers],
-            "beats": ddr_weight_beats(net), "file": image}
-
-
 def block_design(net: ir.Network, board: Board, mhz: str, backend: str) -> Design:
     ps = _ps(board, mhz)
     stream_in, stream_out = STREAMS[backend]
@@ -175,9 +167,6 @@ def _tcl_config(config: dict) -> str:
 
 def write_scripts(build: Path, net: ir.Network, mhz: float, backend: str, bitstreams: Path) -> Path:
     """Write BUILD/vivado/ (see the module docstring); the same arguments give the same bytes."""
-    import jinja2
-
-    from .manifest import WEIGHT_IMAGE
 
     board = board_named(net.board)
     clock = f"{mhz:g}"

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import ir, onnxrt
-from .golden import Golden
+from .. import ir, onnxrt
+from ..golden import Golden
 
 _INT_OUTPUT_OPS = ("QuantizeLinear", "Clip")
 _DEQUANTIZED_OPS = ("DequantizeLinear", "MaxPool", "GlobalAveragePool", "Flatten")

@@ -14,10 +14,12 @@ import io
 import json
 from pathlib import Path
 
+import jinja2
+
 from squeezeflow import templates
 
-from .estimate import Estimate, device_counts
-from .kernel_costs import RESOURCES
+from ..kernels.kernel_costs import RESOURCES
+from ..planner.estimate import Estimate, device_counts
 
 TEMPLATES = Path(templates.__file__).resolve().parent / "report"
 PLOTS = ("report_cycles.png", "report_resources.png")
@@ -72,8 +74,6 @@ def plots(est: Estimate) -> dict[str, bytes]:
 
 def write(build_dir, est: Estimate, net_name: str) -> None:
     """report.json, report.html and the PNGs into `build_dir`."""
-    import jinja2
-
     build_dir = Path(build_dir)
     doc = est.to_dict()
     (build_dir / "report.json").write_text(json.dumps(doc, indent=1, sort_keys=True) + "\n")
