@@ -171,11 +171,12 @@ FULL = [
 def build_instances(build) -> list[tuple[str, dict]]:
     """The distinct non-MVAU instances of a build (integer parameters)."""
     from squeezeflow.compiler.backends.emit_rtl import Design
+    from squeezeflow.compiler.dataflow.graph import build_graph
     from squeezeflow.compiler.ir import load_build
 
     net, arrays = load_build(build)
     seen, found = set(), []
-    for inst in Design(net, arrays).instances:
+    for inst in Design(net, arrays, build_graph(net, arrays)).instances:
         if inst.module == "sf_mvau" or inst.module not in kc.TERMS:
             continue
         params = {k: int(v) for k, v in inst.params if not v.startswith('"')}

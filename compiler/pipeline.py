@@ -9,6 +9,7 @@ from pathlib import Path
 
 from . import ir
 from .backends import emit_hls, emit_rtl, manifest, report
+from .dataflow import graph
 from .boards import BOARDS
 from .boards import board
 from .boards import board as board_named
@@ -81,10 +82,12 @@ def write_build(build_dir, net: ir.Network, arrays, backend: str = "hls", est=No
     staging = Path(tempfile.mkdtemp(prefix=f".{build_dir.name}.", dir=parent))
     try:
         ir.save(staging, net, arrays)
+        network = graph.build_graph(net, arrays)
+        graph.save(staging, network)
         if backend in ("hls", "both"):
-            emit_hls.emit(staging / "hls", net, arrays)
+            emit_hls.emit(staging / "hls", net, arrays, network)
         if backend in ("rtl", "both"):
-            emit_rtl.emit(staging / "rtl", net, arrays)
+            emit_rtl.emit(staging / "rtl", net, arrays, network)
         manifest.write(staging, net, arrays)  # manifest.json (the driver's contract) and sim/ (the simulated board)
         report.write(staging, est or estimate(net, arrays, board(net.board), net.clock_mhz), net.name)
         if build_dir.exists():

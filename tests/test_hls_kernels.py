@@ -2,7 +2,7 @@
 
 Every cocotb case whose kernel has an HLS twin (all but sf_fifo: in HLS the stream is the FIFO) runs through g++: a
 harness generated from tests/hls/kernel_tb.cpp.j2 instantiates the sf:: kernel with a configuration struct made from
-the case's Verilog parameters (TWINS below, the reverse of kernels.verilog.kernel_params) and its weight and per-channel
+the case's Verilog parameters (TWINS below, the reverse of each kernel class's verilog_params) and its weight and per-channel
 tables laid out as the kernel header documents, calls it once a frame for the case's FRAMES frames with the words
 the cocotb testbench feeds (tb_<kernel>.expected), and every output word must equal the same golden words.
 
@@ -36,7 +36,7 @@ from test_rtl_kernels import BENCHES, FRAMES, KERNEL_CASES, SIM_BUILD, make_case
 from squeezeflow.compiler.dataflow import fifo
 from squeezeflow.compiler.dataflow.graph import bank_lanes
 from squeezeflow.compiler.dataflow.weights import weight_tiles
-from squeezeflow.compiler.kernels import verilog
+from squeezeflow.compiler.kernels.base import REGISTRY
 from squeezeflow.compiler.sim.csim import ap_types_dir
 from squeezeflow.hw import spec
 
@@ -326,5 +326,5 @@ def test_kernel(kernel, index):
 
 
 def test_every_hls_kernel_has_cases():
-    """Every kernel the back ends instantiate (verilog.KERNELS, by HLS name) is called by some case's harness."""
-    assert {instantiate(kernel, index)[0].kernel for kernel, index in HLS_CASES} == set(verilog.KERNELS)
+    """Every kernel the back ends instantiate (kernels.base.REGISTRY, by HLS name) is called by some case's harness."""
+    assert {instantiate(kernel, index)[0].kernel for kernel, index in HLS_CASES} == set(REGISTRY)

@@ -116,13 +116,14 @@ def test_memory_mapping_rules():
 
 def test_planner_entry_points_agree():
     fifo = kc.fifo_cost(24, 2432)
-    assert fifo == kc.kernel_cost("sf_fifo", {"WIDTH": 24, "DEPTH": 2432}) == kc.kernel_cost("fifo", {"WIDTH": 24,
-                                                                                                    "DEPTH": 2432})
+    assert fifo == kc.kernel_cost("sf_fifo", {"WIDTH": 24, "DEPTH": 2432})
     assert fifo.bram36 == 2.0
     window = CASES["window fire4"][1]
     config = {k: window[k] for k in ("H", "W", "CG", "KH", "KW", "SH", "SW", "PT", "PL", "HO", "WO")}
     assert kc.window_cost(config, 8, 8) == kc.kernel_cost("sf_window", window)
     total = kc.fifo_cost(8, 2) + kc.kernel_cost("sf_duplicate", {"WIDTH": 8})
     assert total.ff == kc.fifo_cost(8, 2).ff + 10
+    mvau = dict(MVAU_CASES["mvau 8x8 dsp"], IN_BITS=8, W_BITS=6, MULT_BITS=24, SHIFT_BITS=2)
+    assert kc.kernel_cost("sf_mvau", mvau) == kc.mvau_cost_of(mvau) and kc.mvau_cost_of(mvau).dsp > 64
     with pytest.raises(ValueError):
-        kc.kernel_cost("sf_mvau", {})  # its model is mvau_cost
+        kc.kernel_cost("sf_nothing", {})

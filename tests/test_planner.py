@@ -1,4 +1,4 @@
-"""The planner (compiler/planner/plan.py), its models (kernels/perf.py, kernels/kernel_costs.py, estimate.py) and
+"""The planner (compiler/planner/plan.py), its models (compiler/kernels/, estimate.py) and
 reports (backends/report.py)."""
 import json
 import re
@@ -11,10 +11,10 @@ from squeezeflow.compiler import cli, ir
 from squeezeflow.compiler.boards import BOARDS, board
 from squeezeflow.compiler.dataflow import weights
 from squeezeflow.compiler.errors import UserError
-from squeezeflow.compiler.kernels import perf
-from squeezeflow.compiler.pipeline import compile_model, write_build
+from squeezeflow.compiler.kernels.window import window_schedule
+from squeezeflow.compiler.pipeline import compile_model
 from squeezeflow.compiler.planner.estimate import estimate
-from squeezeflow.compiler.planner.plan import _undominated, plan
+from squeezeflow.compiler.planner.plan import _undominated
 from squeezeflow.hw import spec
 
 
@@ -147,13 +147,13 @@ def test_undominated_keeps_the_pareto_front():
 
 def test_window_schedule_counts_row_waits():
     """A 3x3 stride-1 padded window waits only for its first window; a stride-2 unpadded one also for the extra
-    input row every output row needs (perf.py)."""
+    input row every output row needs (kernels/window.py)."""
     same = dict(H=8, W=8, CG=2, KH=3, KW=3, SH=1, SW=1, PT=1, PL=1, HO=8, WO=8)
-    s = perf.window_schedule(same)
+    s = window_schedule(same)
     assert s.lead_words == (8 + 2) * 2 and s.row_gap == 0
     assert s.cycles == s.lead_words + 64 * 9 * 2
     strided = dict(H=9, W=9, CG=1, KH=3, KW=3, SH=2, SW=2, PT=0, PL=0, HO=4, WO=4)
-    s = perf.window_schedule(strided)
+    s = window_schedule(strided)
     # Row oy's first window needs input through row 2*oy + 2, column 2; row oy - 1's last window read through row
     # 2*oy, column 8: 12 more pixels, 9 of them overlapped with that window.
     assert s.row_gap == 12 - 9 and s.cycles == (2 * 9 + 3) + 16 * 9 + 3 * 3

@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 
 from squeezeflow.compiler.backends import emit_rtl
-from squeezeflow.compiler.kernels import perf
+from squeezeflow.compiler.kernels.base import kernel as kernel_class
 from squeezeflow.hw import spec
 
 RTL = Path(spec.__file__).resolve().parent / "rtl"
@@ -364,5 +364,5 @@ def test_kernel(simulator, kernel, index, record_property):
     slack = SLACK_CYCLES + (FRAMES * (p["KH"] - p["PT"]) * p["W"] * p["CG"] if kernel == "window" else 0)
     assert result["cycles"] <= result["ideal"] + slack, result
     if kernel == "regroup":  # the planner's cycle model of the converter, its zero fill included (one register)
-        modelled = perf.kernel_cycles("regroup", {**p, "IN_WORDS": case["in_words"]})
+        modelled = kernel_class("regroup").cycles({**p, "IN_WORDS": case["in_words"]})
         assert modelled <= result["cycles"] <= modelled + 1, (modelled, result)

@@ -11,6 +11,8 @@ import pytest
 
 from squeezeflow.compiler import cli
 from squeezeflow.compiler.backends import emit_rtl
+from squeezeflow.compiler.dataflow import graph
+from squeezeflow.compiler.dataflow.graph import build_graph
 from squeezeflow.compiler.pipeline import compile_model, write_build
 from squeezeflow.compiler.sim import rtlsim
 
@@ -86,7 +88,7 @@ def test_deadlock_is_reported(small, tmp_path):
 
 def test_emission_is_deterministic(compiled, tmp_path):
     for name in ("a", "b"):
-        emit_rtl.emit(tmp_path / name, *compiled)
+        emit_rtl.emit(tmp_path / name, *compiled, build_graph(*compiled))
     files = sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*") if p.is_file())
     assert files == sorted(p.relative_to(tmp_path / "b") for p in (tmp_path / "b").rglob("*") if p.is_file())
     assert all((tmp_path / "a" / f).read_bytes() == (tmp_path / "b" / f).read_bytes() for f in files)
@@ -96,11 +98,8 @@ def test_each_layer_on_its_own_runs_near_its_busiest_kernel(small, capsys):
     """`rtlsim --per-layer`: every layer (and the AXI converters "input" and "output") driven alone at full rate. Its
     frame interval is at least its busiest kernel's cycles per frame (a kernel moves at most one word per port per
     cycle; an MVAU spends one per weight tile) and well under twice that."""
-    from squeezeflow.compiler.dataflow.graph import build_graph
-    from squeezeflow.compiler.ir import load_build
-
     busiest = {}
-    for p in build_graph(*load_build(small)).processes:
+    for p in graph.load(small).processes:
         cfg = p.ints
         words = [s.words for s in p.inputs + p.outputs]
         if p.kernel in ("mvau", "mvau_streamed"):

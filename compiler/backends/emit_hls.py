@@ -26,7 +26,7 @@ from squeezeflow.hw import spec
 
 from .. import ir
 from ..boards import board
-from ..dataflow.graph import build_graph, ident
+from ..dataflow.graph import Graph, ident
 from ..dataflow.weights import weight_image
 from ..golden import Golden
 from .shell import model_hash
@@ -47,10 +47,10 @@ def _test_frame(net: ir.Network, arrays) -> tuple[np.ndarray, np.ndarray]:
     return pack_frames(x), out.view("<u8")
 
 
-def emit(out_dir, net: ir.Network, arrays: dict[str, np.ndarray]) -> None:
-    """Write BUILD/hls/ for a folded network (see the module docstring); the same input gives the same bytes."""
+def emit(out_dir, net: ir.Network, arrays: dict[str, np.ndarray], graph: Graph) -> None:
+    """Write BUILD/hls/ for a folded network and its dataflow graph (see the module docstring); the same input
+    gives the same bytes."""
     out_dir = Path(out_dir)
-    graph = build_graph(net, arrays)
     target = board(net.board)
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), undefined=jinja2.StrictUndefined,
                              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)

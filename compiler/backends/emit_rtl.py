@@ -32,9 +32,9 @@ from squeezeflow.host.codec import input_beats, output_beats
 from squeezeflow.hw import spec
 
 from .. import ir
-from ..dataflow.graph import build_graph
+from ..dataflow.graph import Graph
 from ..dataflow.weights import weight_tiles
-from ..kernels.verilog import KERNELS, kernel_params
+from ..kernels.base import kernel, verilog_params
 from .shell import WEIGHT_IMAGE, model_hash, weights_from_ddr
 
 TOP = spec.TOP
@@ -129,9 +129,8 @@ class Design:
     """The top level of a network: its instances (stream FIFOs first), wires and memory images; `layers()` gives
     each layer on its own."""
 
-    def __init__(self, net: ir.Network, arrays: dict[str, np.ndarray]):
-        self.net, self.arrays = net, arrays
-        self.graph = build_graph(net, arrays)
+    def __init__(self, net: ir.Network, arrays: dict[str, np.ndarray], graph: Graph):
+        self.net, self.arrays, self.graph = net, arrays, graph
         self.memories: dict[str, str] = {}  # mem/<file> -> image
         self.consumer = {s: p for p in self.graph.processes for s in p.inputs}
         self.literals = {p: self.parameter_literals(p) for p in self.graph.processes}
@@ -166,11 +165,11 @@ class Design:
                 ports.append(port)
                 ends[s] = (port.name, port.name)
         for p in processes:
-            module, in_ports, out_ports = KERNELS[p.kernel]
-            inst = Instance(f"{prefix}p_{p.cfg}", module, self.literals[p])
-            for port, s in zip(in_ports, p.inputs):
+            k = kernel(p.kernel)
+            inst = Instance(f"{prefix}p_{p.cfg}", k.module, self.literals[p])
+            for port, s in zip(k.in_ports, p.inputs):
                 inst.connections += self.stream(port, ends[s][1])
-            for port, s in zip(out_ports, p.outputs):
+            for port, s in zip(k.out_ports, p.outputs):
                 inst.connections += self.stream(port, ends[s][0])
             if p.kernel == "mvau":  # weights on chip: the weight stream port, W_WORD_BITS's default 64 bits, unused
                 inst.connections += [("w_tdata", "64'd0"), ("w_tvalid", "1'b0"), ("w_tready", "")]
@@ -190,7 +189,7 @@ class Design:
 
     def parameter_literals(self, p) -> list[tuple[str, str]]:
         """The Verilog parameters of process `p` as literals, its memory images registered in self.memories."""
-        params = {name: str(int(value)) for name, value in kernel_params(self.net, p).items()}
+        params = {name: str(int(value)) for name, value in verilog_params(self.net, p).items()}
         params.update({name: f'"{path}"' for name, path in self.files(p).items()})
         return list(params.items())
 
@@ -223,17 +222,16 @@ class Design:
         return paths
 
 
-def emit(out_dir, net: ir.Network, arrays: dict[str, np.ndarray]) -> None:
-    """Write BUILD/rtl/ for a folded network (see the module docstring); the same input gives the same bytes."""
-
-
+def emit(out_dir, net: ir.Network, arrays: dict[str, np.ndarray], graph: Graph) -> None:
+    """Write BUILD/rtl/ for a folded network and its dataflow graph (see the module docstring); the same input gives
+    the same bytes."""
     out_dir = Path(out_dir)
-    design = Design(net, arrays)
+    design = Design(net, arrays, graph)
     ddr = weights_from_ddr(net, WEIGHT_IMAGE)
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), undefined=jinja2.StrictUndefined,
                              trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     env.filters["cstring"] = json.dumps  # an ASCII JSON string is a valid C string literal
-    kernels = [f"kernels/{k.name}" for k in sorted(LIBRARY.glob("*.v"))]
+    sources = [f"kernels/{k.name}" for k in sorted(LIBRARY.glob("*.v"))]
     context = dict(net=net, top=TOP, instances=design.instances, wires=design.wires,
                    axi_msb=spec.AXI_STREAM_BITS - 1,
                    keep_msb=spec.AXI_STREAM_BITS // 8 - 1, hash=f"32'h{model_hash(net):08x}",
@@ -249,9 +247,9 @@ def emit(out_dir, net: ir.Network, arrays: dict[str, np.ndarray]) -> None:
 
     for name in ("top.v", "harness.cpp", "layers.v", "layers_harness.cpp"):
         write(name)
-    write("sources.f", sources=kernels + ["top.v"])
-    write("layers.f", "sources.f.j2", sources=kernels + ["layers.v"])
-    for kernel in kernels:
-        shutil.copyfile(LIBRARY / Path(kernel).name, out_dir / kernel)
+    write("sources.f", sources=sources + ["top.v"])
+    write("layers.f", "sources.f.j2", sources=sources + ["layers.v"])
+    for source in sources:
+        shutil.copyfile(LIBRARY / Path(source).name, out_dir / source)
     for path, image in design.memories.items():
         (out_dir / path).write_text(image)

@@ -33,7 +33,8 @@ def _png(figure) -> bytes:
 
 
 def plots(est: Estimate) -> dict[str, bytes]:
-    """Per-layer cycles against the interval, and per-layer resources as shares of the device."""
+    """Per-layer cycles against the interval, and a heat map of layer against resource (shares of the device,
+    FIFOs counted with the layer that reads them)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -53,19 +54,25 @@ def plots(est: Estimate) -> dict[str, bytes]:
     cycles = _png(fig)
     plt.close(fig)
 
-    fig, ax = plt.subplots(figsize=(11, 4.5))
+    # Layer against resource, each cell its share of the device: 38 layers stay apart, unlike stacked bars.
     shown = [r for r in RESOURCES if est.capacity[r]]
-    bottom = [0.0] * len(shown)
-    cmap = plt.get_cmap("tab20")
-    for i, row in enumerate(rows):
-        counts = device_counts(row.resources)
-        shares = [counts[r] / est.capacity[r] for r in shown]
-        ax.bar([LABELS[r] for r in shown], shares, bottom=bottom, color=cmap(i % 20), label=row.name)
-        bottom = [b + s for b, s in zip(bottom, shares)]
-    ax.axhline(1.0, color="#555", linewidth=1)
-    ax.set_ylabel("share of the device")
-    ax.set_title(f"Resources per layer ({est.part})")
-    ax.legend(ncol=2, fontsize=6, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    table = [[device_counts(row.resources)[r] / est.capacity[r] for r in shown] for row in est.layers]
+    table.append([est.used[r] / est.capacity[r] for r in shown])
+    labels = [row.name for row in est.layers] + ["total"]
+    fig, ax = plt.subplots(figsize=(2.4 + 1.1 * len(shown), 1.2 + 0.24 * len(labels)))
+    image = ax.imshow(table, cmap="Reds", vmin=0.0, vmax=max(0.25, max(max(row) for row in table[:-1])),
+                      aspect="auto")
+    for y, row in enumerate(table):
+        for x, share in enumerate(row):
+            if share >= 0.0005:
+                ax.text(x, y, f"{100 * share:.1f}", ha="center", va="center", fontsize=6.5,
+                        color="white" if share > 0.6 * image.get_clim()[1] else "black")
+    ax.axhline(len(labels) - 1.5, color="#333", linewidth=1)
+    ax.set_xticks(range(len(shown)), [LABELS[r] for r in shown], fontsize=8)
+    ax.xaxis.tick_top()
+    ax.set_yticks(range(len(labels)), labels, fontsize=7)
+    ax.set_title(f"Resources per layer, % of the device ({est.part})", fontsize=9, pad=18)
+    fig.colorbar(image, ax=ax, fraction=0.04, pad=0.02, label="share of the device")
     fig.tight_layout()
     resources = _png(fig)
     plt.close(fig)

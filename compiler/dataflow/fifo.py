@@ -14,13 +14,13 @@ simulation, so a wrong rule cannot go unnoticed.
 Throughput. In a balanced pipeline every kernel is busy nearly all the time, so a pause that a FIFO does not absorb
 is lost for good. Kernels pause in two ways: an MVAU with NF > 1 reads a pixel's input vector in a burst and then
 replays it for NF - 1 folds, and a window generator stops issuing between output rows while it reads the next rows
-(perf.window_schedule: row_gap). A stream therefore holds a pixel's words plus MIN_DEPTH (its consumer can take a
+(kernels/window.py window_schedule: row_gap). A stream therefore holds a pixel's words plus MIN_DEPTH (its consumer can take a
 whole vector while its producer keeps going), plus what its consumer takes, at the pipeline's pace (the slowest
 kernel's cycles per frame), during its producer's longest pause.
 
 Frame edges. A window generator reads no further than the window after the current one needs and starts the next
 frame only once this one is out (hw/rtl/sf_window.v), so it reads nothing while it writes its last rows and then
-the input of its first window (perf.window_schedule: lead_words, about a row) before writing again. Its input
+the input of its first window (window_schedule: lead_words, about a row) before writing again. Its input
 stream holds that and a pixel more, so that its producer keeps going across the frame boundary. Without it a
 producer with little slack falls behind once per frame: 2.5% of the interval on SqueezeNet 1.1 at 64x64.
 
@@ -42,7 +42,8 @@ from __future__ import annotations
 
 import math
 
-from ..kernels import perf
+from ..kernels.base import kernel
+from ..kernels.window import window_schedule
 
 MIN_DEPTH = 2  # what sf_fifo and hls::stream need to move a word per cycle
 JOIN_SLACK_PIXELS = 2
@@ -83,7 +84,7 @@ def _deadlock_depths(graph) -> None:
 
 def size(graph) -> None:
     """Set the depth of every stream of `graph` (graph.Graph) by the rules of the module docstring."""
-    interval = max(perf.kernel_cycles(p.kernel, p.ints) for p in graph.processes)
+    interval = max(kernel(p.kernel).cycles(p.ints) for p in graph.processes)
     consumers = {id(s): p for p in graph.processes for s in p.inputs}
     for s in graph.streams:
         s.depth = MIN_DEPTH + s.pixel_words
@@ -93,7 +94,7 @@ def size(graph) -> None:
             out.depth += _row_burst_pixels(p.ints) * out.pixel_words
         if p.kernel != "window":
             continue
-        c, schedule = p.ints, perf.window_schedule(p.ints)
+        c, schedule = p.ints, window_schedule(p.ints)
         out, source = p.outputs[0], p.inputs[0]
         out.depth += math.ceil(schedule.row_gap * out.words / interval)  # throughput
         source.depth = max(source.depth, MIN_DEPTH + schedule.lead_words + source.pixel_words)  # frame edges

@@ -12,9 +12,11 @@ them to the Verilog twins' parameters.
 """
 from __future__ import annotations
 
+import json
 import math
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -29,6 +31,8 @@ TOP = spec.TOP
 
 
 OUTPUT = "output"  # the consumer name of the logits (the AXI output converter)
+DATAFLOW_VERSION = 1
+DATAFLOW_FILE = "dataflow.json"
 
 
 def ident(name: str) -> str:
@@ -113,6 +117,62 @@ class Graph:
     weights: dict[str, tuple[Table, str]] = field(default_factory=dict)  # layer -> (table, ir weight_storage)
     taps: dict[str, Stream] = field(default_factory=dict)  # layer (or "input") -> the stream of its output
     weight_port: str | None = None  # the layer whose weights stream in through WEIGHTS_PORT, if any
+
+    def to_json(self) -> str:
+        """BUILD/dataflow.json: streams and processes in build (topological) order with every configuration member
+        and depth, the per-channel tables with their values, the weight tables with their shapes only (their
+        values are weights.npz's, packed as dataflow/weights.py says). The same graph gives the same bytes."""
+        doc = {
+            "dataflow_version": DATAFLOW_VERSION,
+            "streams": [{"name": s.name, "bits": s.bits, "signed": s.signed, "lanes": s.lanes, "channels": s.channels,
+                         "pixels": s.pixels, "depth": s.depth, "channel_major": s.channel_major, "group": s.group}
+                        for s in self.streams],
+            "processes": [{"name": p.name, "kernel": p.kernel, "owner": p.owner,
+                           "config": [list(member) for member in p.config], "inputs": [s.name for s in p.inputs],
+                           "outputs": [s.name for s in p.outputs], "args": p.args, "lead": p.lead}
+                          for p in self.processes],
+            "tables": {owner: [vars(t) for t in tables] for owner, tables in self.tables.items()},
+            "weights": {layer: {"name": t.name, "ctype": t.ctype, "dims": t.dims, "storage": storage}
+                        for layer, (t, storage) in self.weights.items()},
+            "taps": {layer: s.name for layer, s in self.taps.items()},
+            "weight_port": self.weight_port,
+        }
+        return json.dumps(doc, indent=1) + "\n"
+
+    @classmethod
+    def from_json(cls, text: str) -> Graph:
+        """The graph of a BUILD/dataflow.json (weight tables without their values)."""
+        doc = json.loads(text)
+        if doc.get("dataflow_version") != DATAFLOW_VERSION:
+            raise ValueError(f"dataflow version {doc.get('dataflow_version')} is not {DATAFLOW_VERSION}: recompile")
+        streams = {d["name"]: Stream(**d) for d in doc["streams"]}
+        graph = cls(streams=list(streams.values()), weight_port=doc["weight_port"],
+                    tables={owner: [Table(**t) for t in tables] for owner, tables in doc["tables"].items()},
+                    weights={layer: (Table(w["name"], w["ctype"], w["dims"], []), w["storage"])
+                             for layer, w in doc["weights"].items()},
+                    taps={layer: streams[name] for layer, name in doc["taps"].items()})
+        for d in doc["processes"]:
+            p = Process(d["name"], d["kernel"], d["owner"], [tuple(member) for member in d["config"]],
+                        [streams[n] for n in d["inputs"]], [streams[n] for n in d["outputs"]], d["args"], d["lead"])
+            for s in p.outputs:
+                s.producer = p
+            graph.processes.append(p)
+        return graph
+
+
+def save(build_dir: Path, graph: Graph) -> None:
+    (Path(build_dir) / DATAFLOW_FILE).write_text(graph.to_json())
+
+
+def load(build_dir) -> Graph:
+    """The dataflow graph saved with a build, or a UserError saying what is wrong with it."""
+    path = Path(build_dir) / DATAFLOW_FILE
+    if not path.is_file():
+        raise UserError(f"the build has no {DATAFLOW_FILE}", str(build_dir), "recompile it with this version")
+    try:
+        return Graph.from_json(path.read_text())
+    except (ValueError, KeyError, TypeError) as exc:
+        raise UserError(f"cannot read {DATAFLOW_FILE}", str(path), str(exc).splitlines()[0]) from None
 
 
 def window_lead(h: int, w: int, kernel, stride, pad, ho: int, wo: int) -> int:

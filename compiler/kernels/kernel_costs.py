@@ -1,6 +1,6 @@
 """FPGA resources of the RTL kernels (hw/rtl/) as formulas of their Verilog parameters (sf_mvau: `mvau_cost`).
 
-For the planner: `kernel_cost(module, params)` takes the parameters exactly as `kernels.verilog.kernel_params(net, p)`
+For the planner: `kernel_cost(module, params)` takes the parameters exactly as `kernels.base.verilog_params(net, p)`
 returns them (ints; sf_fifo: WIDTH, DEPTH) and returns a `Cost`: LUT (logic),
 LUTRAM (LUTs used as memory, SRLs included), FF, DSP (DSP48E2), BRAM36 (a RAMB18 counts 0.5) and URAM (URAM288).
 `memory_cost(width_bits, depth_words, style)` prices a memory of that shape ("bram", "lutram", "uram" or "auto":
@@ -57,7 +57,7 @@ from pathlib import Path
 
 from squeezeflow.hw import spec
 
-from . import perf
+from .regroup import block_slots
 
 RTL = Path(spec.__file__).resolve().parent / "rtl"
 YOSYS = "yosys 0.23, synth_xilinx -family xcup -flatten (compiler/sim/synth.py)"
@@ -345,7 +345,7 @@ def regroup_terms(p):
     if block % r:
         # The zero fill (not fitted; yosys, 4 instances: 20-26 LUTs over the unpadded converter): a mux to zero on
         # the input word, and the block's slot counter with its compare.
-        slot_bits = clog2(perf.block_slots(block, r))
+        slot_bits = clog2(block_slots(block, r))
         fixed = fixed + Cost(lut=iw + slot_bits + 3, ff=slot_bits)
     return {"gather 1": 1, "gather CW": cw}, fixed
 
@@ -433,10 +433,11 @@ TERMS = {"sf_fifo": fifo_terms, "sf_window": window_terms, "sf_maxpool": maxpool
 
 
 def kernel_cost(module: str, params: dict) -> Cost:
-    """Cost of one instance of `module` (an sf_* name or its emit_rtl kernel name) with Verilog `params`."""
-    module = module if module.startswith("sf_") else f"sf_{module}"
+    """Cost of one instance of Verilog `module` (sf_*) with `params`."""
+    if module == "sf_mvau":
+        return mvau_cost_of(params)
     if module not in TERMS:
-        raise ValueError(f"no resource model for {module!r} (sf_mvau is modelled elsewhere)")
+        raise ValueError(f"no resource model for {module!r}")
     terms, fixed = TERMS[module](params)
     return fixed + Cost(lut=_linear(module, terms)) if terms else fixed
 
@@ -447,7 +448,7 @@ def fifo_cost(width: int, depth: int) -> Cost:
 
 
 def mvau_args(params: dict) -> dict:
-    """mvau_cost's arguments from an sf_mvau's Verilog parameters (kernels.verilog.kernel_params)."""
+    """mvau_cost's arguments from an sf_mvau's Verilog parameters (kernels.base.verilog_params)."""
     p = {k: int(v) for k, v in params.items()}
     return dict(simd=p["SIMD"], pe=p["PE"], sf=p["SF"], nf=p["NF"], in_bits=p["IN_BITS"], w_bits=p["W_BITS"],
                 acc_bits=p["ACC_BITS"], mac=spec.MAC_IMPLS[p["MAC"]],
@@ -561,6 +562,4 @@ def predicted(module: str, params: dict) -> Cost:
         if 256 < depth <= 512 and style != "lutram":  # synth.py's flow overrides ram_style there
             style = "bram"
         return memory_cost(int(params["WIDTH"]), depth, style, bool(params.get("ROM", 0)))
-    if module == "sf_mvau":
-        return mvau_cost_of(params)
     return kernel_cost(module, params)

@@ -1,13 +1,13 @@
 """Performance and resource estimate of a folded network on a board: what report.json / report.html show.
 
 Built from the dataflow graph both back ends instantiate (graph.build_graph): every process gets its cycles per
-frame (perf.py) and its resources (kernel_costs.py), every stream its FIFO. A layer's row gathers the processes it
+frame (its kernel class, compiler/kernels/) and its resources (kernel_costs.py), every stream its FIFO. A layer's row gathers the processes it
 owns and the FIFOs it reads from. The frame interval is the slowest process's cycles (the FIFOs are sized so that
 the pipeline reaches it: fifo.py). The latency follows one frame through an idle pipeline as a flow: a process
-writes its first word once it has read its lead (perf.lead_fraction: a window's first rows, an MVAU's first pixel,
+writes its first word once it has read its lead (its kernel's lead_fraction: a window's first rows, an MVAU's first pixel,
 the global pool's whole frame, a streamed-weight MVAU's first pixel group) of its input as fast as that arrives,
 and its last word no sooner than its own cycles after its first input (a streamed-weight MVAU: after its first
-group), nor than its tail (perf.tail_cycles) after its last.
+group), nor than its tail (its kernel's tail_cycles) after its last.
 The roofline is what the board's DSPs could do at best: DSPs x clock x MACs per DSP per cycle (2 where two
 products pack into one DSP, else 1) / MACs per frame.
 """
@@ -21,9 +21,9 @@ from .. import ir
 from ..boards import Board
 from ..dataflow.graph import build_graph
 from ..dataflow.weights import ddr_weight_beats
-from ..kernels import kernel_costs, perf
+from ..kernels import kernel_costs
 from ..kernels.kernel_costs import RESOURCES
-from ..kernels.verilog import kernel_params
+from ..kernels.base import kernel, verilog_params
 
 
 def device_counts(resources: dict[str, float]) -> dict[str, float]:
@@ -95,15 +95,13 @@ class Estimate:
 
 
 def process_cost(net: ir.Network, p) -> kernel_costs.Cost:
-    params = kernel_params(net, p)
-    if p.kernel in ("mvau", "mvau_streamed"):
-        return kernel_costs.mvau_cost_of(params)
-    return kernel_costs.kernel_cost(p.kernel, params)
+    """The resources of process `p`: its kernel's Verilog twin with its parameters."""
+    return kernel_costs.kernel_cost(kernel(p.kernel).module, verilog_params(net, p))
 
 
 def estimate(net: ir.Network, arrays, board: Board, clock_mhz: float) -> Estimate:
     graph = build_graph(net, arrays, weights=False)
-    cycles = {p.name: perf.kernel_cycles(p.kernel, p.ints) for p in graph.processes}
+    cycles = {p.name: kernel(p.kernel).cycles(p.ints) for p in graph.processes}
     interval = max(cycles.values())
     costs = {p.name: _cost_dict(process_cost(net, p)) for p in graph.processes}
     fifos, fifo_of = [], {}
@@ -121,9 +119,10 @@ def estimate(net: ir.Network, arrays, board: Board, clock_mhz: float) -> Estimat
     for p in graph.processes:
         first_in = max((first_out[producer_of[id(s)].name] for s in p.inputs), default=0.0)
         last_in = max((last_out[producer_of[id(s)].name] for s in p.inputs), default=0.0)
-        first_out[p.name] = first_in + perf.lead_fraction(p.kernel, p.ints) * (last_in - first_in)
-        busy_from = first_out[p.name] if perf.busy_after_lead(p.kernel) else first_in
-        last_out[p.name] = max(busy_from + cycles[p.name], last_in + perf.tail_cycles(p.kernel, p.ints))
+        k = kernel(p.kernel)
+        first_out[p.name] = first_in + k.lead_fraction(p.ints) * (last_in - first_in)
+        busy_from = first_out[p.name] if k.busy_after_lead else first_in
+        last_out[p.name] = max(busy_from + cycles[p.name], last_in + k.tail_cycles(p.ints))
     latency = int(max(last_out.values()))
 
     rows = []

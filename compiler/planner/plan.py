@@ -1,7 +1,7 @@
 """The planner: folding (SIMD x PE), multiplier mapping and weight placement of every convolution, for a board.
 
 The pipeline is balanced: every process works on its own part of the frame at once, so the slowest one sets the
-frame interval (perf.py). Every convolution has options: SIMD a divisor of its input channels (when it reads through
+frame interval (each kernel's cycle model, compiler/kernels/). Every convolution has options: SIMD a divisor of its input channels (when it reads through
 a window, any SIMD up to its input vector, kernel positions included: the window then works on their gcd and a
 regroup gathers its words, zero-filling each pixel's last word when SIMD does not divide the vector), PE a divisor
 of its output channels, MACs in DSPs, packed two to a DSP or in LUTs, weights in block RAM
@@ -45,7 +45,9 @@ from ..boards import Board
 from ..dataflow import fifo
 from ..dataflow.graph import can_stream_weights, consumer_graph, pool_is_separable, window_lanes
 from ..errors import UserError
-from ..kernels import kernel_costs, perf
+from ..kernels import kernel_costs
+from ..kernels.base import kernel
+from ..kernels.mvau import streamed_mvau_cycles
 from ..kernels.kernel_costs import RESOURCES
 from .estimate import estimate, process_cost
 
@@ -198,13 +200,13 @@ class Planner:
                     downstream[pe] = self._downstream_cost(layer, pe)
                 sf, nf, (ho, wo) = ir.simd_words(layer.fan_in, simd), o // pe, layer.out_shape[1:]
                 kernels = _conv_kernels(self.net, layer, simd, pe)
-                cycles = max(perf.kernel_cycles(k, cfg) for k, cfg in kernels)
+                cycles = max(kernel(k).cycles(cfg) for k, cfg in kernels)
                 around = downstream[pe]  # with its input window and the regroup after it, if any
                 for kind, cfg in kernels[:[k for k, _ in kernels].index("mvau")]:  # its input's
                     if kind == "window":
                         around = around + kernel_costs.window_cost(cfg, c // cfg["CG"], x.bits)
                     elif kind == "regroup":
-                        around = around + kernel_costs.kernel_cost("regroup", {**cfg, "BITS": x.bits})
+                        around = around + kernel_costs.kernel_cost("sf_regroup", {**cfg, "BITS": x.bits})
                 for mac in [pin["mac"]] if "mac" in pin else spec.MAC_IMPLS:
                     if mac == "dsp_packed" and not (pe % 2 == 0 and spec.packs(x.bits, x.signed, layer.weight_bits,
                                                                                  simd, self.board.dsp_type)):
@@ -225,7 +227,7 @@ class Planner:
                                     + kernel_costs.fifo_cost(simd * x.bits, fifo.streamed_input_depth(group * sf, sf))
                                     + kernel_costs.fifo_cost(beats * spec.AXI_STREAM_BITS,
                                                              fifo.streamed_weights_depth(sf)) + around)
-                            option_cycles = max(cycles, perf.streamed_mvau_cycles(ho * wo, group, nf, sf, beats))
+                            option_cycles = max(cycles, streamed_mvau_cycles(ho * wo, group, nf, sf, beats))
                             options.append(Option(simd, pe, mac, storage, 0 if rows == ho else rows, option_cycles,
                                                   cost_vector(cost)))
         if not options:

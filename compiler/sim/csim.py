@@ -27,12 +27,12 @@ from squeezeflow.host.codec import output_beats, pack_frames, unpack_logits
 from squeezeflow.host.preprocess import PreprocessSpec
 
 from .. import ir
-from ..dataflow.graph import build_graph
+from ..dataflow import graph
 from ..datasets import check_limit, label_of, list_images
 from ..errors import UserError
 from ..golden import Golden, input_quantizer
 from ..ir import load_build
-from ..kernels.perf import pixel_groups
+from ..kernels.mvau import pixel_groups
 from ..quant.evaluate import accuracy
 
 CXXFLAGS = ["-std=c++17", "-O2", "-fPIC", "-pthread", "-Wall", "-Wextra", "-Wno-unknown-pragmas"]
@@ -161,11 +161,9 @@ def decode_stream(raw, stream):
 def first_difference(build_dir, net, arrays, q) -> str | None:
     """Run frame `q` (quantized CHW input) with taps and name the first layer, channel and pixel that differ from
     the golden model; None if every layer's stream matches."""
-
-
     tb = build(build_dir, taps=True)["tb"]
     golden = Golden(net, arrays).run(q, taps=True)
-    streams = build_graph(net, arrays).taps
+    streams = graph.load(build_dir).taps
     with tempfile.TemporaryDirectory(prefix="taps.", dir=tb.parent) as taps:
         run_frames(tb, pack_frames(q), output_beats(net.num_classes), Path(taps))
         for name in [ir.NETWORK_INPUT] + [layer.name for layer in net.layers]:
@@ -185,8 +183,6 @@ def first_difference(build_dir, net, arrays, q) -> str | None:
 
 def simulate(build_dir, images, limit: int | None = None) -> dict:
     """C-simulate the images of a folder and compare with the golden model (see the module docstring)."""
-
-
     check_limit(limit)
     net, arrays = load_build(build_dir)
     files = list_images(images)[:limit]

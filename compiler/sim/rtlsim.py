@@ -32,11 +32,12 @@ from squeezeflow.host.codec import output_beats, pack_frames, unpack_logits
 from squeezeflow.host.preprocess import PreprocessSpec
 
 from ..backends.emit_rtl import LAYERS, TOP
-from ..dataflow.graph import build_graph
+from ..dataflow import graph
 from ..datasets import check_limit, label_of, list_images
 from ..errors import UserError
 from ..golden import Golden, input_quantizer
 from ..ir import load_build
+from ..kernels.base import kernel
 from ..quant.evaluate import accuracy
 
 # Verilator flags: WIDTH warnings flag every comparison of a sized signal with a 32-bit parameter in plain Verilog.
@@ -117,23 +118,15 @@ def build_layers(build_dir) -> dict:
 
 
 def ideal_cycles(p) -> int:
-    """Cycles per frame that process `p` needs at least: a kernel moves at most one word per port per cycle (the AXI
-    converters one beat), and an MVAU spends a cycle on each weight tile (PIXELS * NF * SF). A schedule's losses
-    come on top (the planner's perf.kernel_cycles models them; layer_cycles measures them)."""
-    cfg = p.ints
-    words = [s.words for s in p.inputs + p.outputs]
-    if p.kernel in ("mvau", "mvau_streamed"):
-        words.append(cfg["PIXELS"] * cfg["NF"] * cfg["SF"])
-    if p.kernel == "axis_in":
-        words.append(-(-cfg["WORDS"] * cfg["LANES"] * cfg["VALUE_BITS"] // cfg["AXI_BITS"]))
-    if p.kernel == "axis_out":
-        words.append(-(-cfg["VALUES"] * cfg["VALUE_BITS"] // cfg["AXI_BITS"]))
-    return max(words)
+    """Cycles per frame that process `p` needs at least (its kernel's ideal_cycles: a word per port per cycle, an
+    MVAU a cycle per weight tile). A schedule's losses come on top (its kernel's cycles model them; layer_cycles
+    measures them)."""
+    return kernel(p.kernel).ideal_cycles(p.ints, [s.words for s in p.inputs + p.outputs])
 
 
-def frame_cycles(net, arrays) -> int:
+def frame_cycles(build_dir) -> int:
     """Cycles per frame of the busiest kernel: the interval a perfectly balanced pipeline would reach."""
-    return max(ideal_cycles(p) for p in build_graph(net, arrays).processes)
+    return max(ideal_cycles(p) for p in graph.load(build_dir).processes)
 
 
 def run_frames(exe: Path, frames, out_beats: int, max_idle: int):
@@ -154,15 +147,13 @@ def run_frames(exe: Path, frames, out_beats: int, max_idle: int):
 
 def simulate(build_dir, images, limit: int | None = None) -> dict:
     """RTL-simulate the images of a folder back to back and compare with the golden model (module docstring)."""
-
-
     check_limit(limit)
     net, arrays = load_build(build_dir)
     files = list_images(images)[:limit]
     labels = [label_of(p) for p in files]
     print("rtlsim: building the Verilator model...", file=sys.stderr)
     binaries = build(build_dir)
-    ideal = frame_cycles(net, arrays)
+    ideal = frame_cycles(build_dir)
     golden, quantize = Golden(net, arrays), input_quantizer(net)
     state = {}
 
@@ -216,10 +207,10 @@ def layer_cycles(build_dir, frames: int = PER_LAYER_FRAMES) -> dict[str, dict]:
 
 def measure_layers(build_dir, frames: int) -> dict:
     """layer_cycles with its costs: {"frames", "layers", "build_seconds" (0.0 when cached), "wall_seconds"}."""
-    net, arrays = load_build(build_dir)
+    load_build(build_dir)  # not a build: one clear line before anything else
     built = build_layers(build_dir)
     ideal: dict[str, int] = {}
-    for p in build_graph(net, arrays).processes:
+    for p in graph.load(build_dir).processes:
         ideal[p.owner] = max(ideal.get(p.owner, 0), ideal_cycles(p))
     start = time.perf_counter()
     measured = run_layers(built["exe"], frames, max_idle=4 * max(ideal.values()) + 100_000)

@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 
 from ..backends.emit_rtl import TOP, Design
+from ..dataflow import graph
 from ..errors import UserError
 from ..ir import load_build
 from ..kernels.kernel_costs import MEMORY, RTL, SOURCES, memory_verilog
@@ -97,7 +98,7 @@ def synthesize(build_dir, kernels: bool = True, log=print) -> dict:
         raise UserError("the build has no generated Verilog (rtl/top.v)", str(build_dir),
                         "recompile it with --backend rtl or --backend both")
     net, arrays = load_build(build_dir)
-    design = Design(net, arrays)
+    design = Design(net, arrays, graph.load(build_dir))
     sources = (rtl / "sources.f").read_text().split()
     kernel_sources = [s for s in sources if s.startswith("kernels/")]
     lanes = sum(layer.simd * layer.pe for layer in net.layers if layer.kind == "conv")

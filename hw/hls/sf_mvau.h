@@ -240,7 +240,7 @@ void mvau(IN& in, OUT& out, const WEIGHTS& weights, const rom_int<L::ACC_BITS> b
 // first pixel and replayed for the others. The output goes by group, then channel group (the stream contract above).
 //   weights_in: per group, NF * SF words of w_word, tile nf * SF + sf; weight (pe, s) of the tile in bits
 //               [(pe * SIMD + s) * WEIGHT_BITS, ...), two's complement (hw/spec.py weight stream).
-// L (besides the above): w_word, W_BEATS (AXI beats per tile: compiler/kernels/perf.py's cycle model reads it).
+// L (besides the above): w_word, W_BEATS (AXI beats per tile: compiler/kernels/mvau.py's cycle model reads it).
 template <class L, class IN, class WIN, class OUT>
 void mvau_streamed(IN& in, WIN& weights_in, OUT& out, const rom_int<L::ACC_BITS> bias[L::PE][L::NF],
                    const rom_uint<L::MULT_BITS> mult[L::PE][L::NF],

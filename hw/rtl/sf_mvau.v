@@ -31,7 +31,7 @@
 //                complement), then multiplier, then shift beyond SHIFT_BASE (sf_round_clamp.v), lowest bits first.
 // Pipeline: read (weights, parameters, replay buffers) -> dot products (ceil(log2 SIMD) adder-tree stages, none for
 // SIMD = 1) -> accumulate -> requant product -> round and clamp into the output register: 5 + ceil(log2 SIMD)
-// register stages (compiler/kernels/perf.py mvau_fill). The requantizers (a 24-bit product, a rounding shift over the
+// register stages (compiler/kernels/mvau.py mvau_fill). The requantizers (a 24-bit product, a rounding shift over the
 // channels' spread beyond SHIFT_BASE, a clamp: one or two DSPs each) may be shared: REQUANT_UNITS of them
 // (hw/spec.py requant_units: ceil(PE / SF)), each taking PHASES = ceil(PE / REQUANT_UNITS) channels one per cycle,
 // which keeps up as long as SF >= PHASES, a pixel's accumulators being complete once every SF cycles. Sharing adds

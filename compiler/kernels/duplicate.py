@@ -1,0 +1,14 @@
+"""The fork of a layer output read by two layers (hw/hls/sf_duplicate.h, hw/rtl/sf_duplicate.v): every word to both
+outputs."""
+from __future__ import annotations
+
+from .base import WordByWord
+
+
+class Duplicate(WordByWord):
+    name, module, out_ports = "duplicate", "sf_duplicate", ("out0", "out1")
+
+    @classmethod
+    def verilog_params(cls, c, inputs, outputs, layer):
+        x = inputs[0]
+        return {"WIDTH": x.lanes * x.bits}

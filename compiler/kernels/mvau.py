@@ -1,0 +1,89 @@
+"""The matrix-vector-activation unit (hw/hls/sf_mvau.h, hw/rtl/sf_mvau.v): a convolution's dot products, SIMD input
+values by PE output channels per cycle, folded SF x NF, then the per-channel requantization. `mvau` keeps its
+weights on chip; `mvau_streamed` reads them from the weights port (hw/spec.py WEIGHTS_PORT), a pixel group at a time.
+"""
+from __future__ import annotations
+
+from squeezeflow.hw import spec
+
+from .base import Kernel, pick
+
+STAGES = 5  # register stages between input and output besides the adder tree's and the requantizers' sharing
+
+
+def mvau_fill(c: dict) -> int:
+    """sf_mvau.v's stages: the adder tree's and, when its REQUANT_UNITS requantizers are shared, one per channel
+    phase plus the accumulators' holding register."""
+    phases = -(-c["PE"] // c["REQUANT_UNITS"])
+    return STAGES + (c["SIMD"] - 1).bit_length() + (phases if phases > 1 else 0)
+
+
+def pixel_groups(pixels: int, group: int) -> list[int]:
+    """The sizes of a frame's pixel groups for streamed weights: `group` pixels each, the last one the rest."""
+    return [min(group, pixels - first) for first in range(0, pixels, group)]
+
+
+def streamed_mvau_cycles(pixels: int, group: int, nf: int, sf: int, beats: int) -> int:
+    """An MVAU whose weights stream in: a neuron fold of a pixel group takes SF cycles per pixel, or, when the group
+    has fewer pixels than a tile has beats, the SF tiles' beats, which the weights port delivers one a cycle (a short
+    last group of rows can be that)."""
+    return nf * sf * sum(max(size, beats) for size in pixel_groups(pixels, group))
+
+
+class Mvau(Kernel):
+    name, module = "mvau", "sf_mvau"
+
+    @classmethod
+    def cycles(cls, c):
+        return c["PIXELS"] * c["NF"] * c["SF"]
+
+    @classmethod
+    def ideal_cycles(cls, c, port_words):
+        return max(*port_words, c["PIXELS"] * c["NF"] * c["SF"])  # a cycle per weight tile
+
+    @classmethod
+    def lead_fraction(cls, c):
+        return 1 / c["PIXELS"]
+
+    @classmethod
+    def tail_cycles(cls, c):
+        return c["NF"] * c["SF"] + mvau_fill(c)
+
+    @classmethod
+    def verilog_params(cls, c, inputs, outputs, layer):
+        x, y = inputs[0], outputs[0]
+        return {**pick(c, "SIMD PE SF NF ACC_BITS MULT_BITS SHIFT_BITS SHIFT_BASE PRODUCT_BITS ZP LO HI MAC "
+                          "PACK_SHIFT REQUANT_UNITS"),
+                "IN_BITS": x.bits, "IN_SIGNED": x.signed, "W_BITS": layer.weight_bits, "OUT_BITS": y.bits,
+                "WEIGHT_STORAGE": spec.WEIGHT_STORAGES.index(layer.weight_storage)}
+
+
+class MvauStreamed(Mvau):
+    """Its weight tiles come in as words of W_BEATS beats; its output goes pixel group by pixel group, each group's
+    words by channel group (channel major)."""
+
+    name, in_ports = "mvau_streamed", ("in", "w")
+    # It reads its first pixel group during the first neuron fold, as it arrives, and every other fold of the group
+    # needs all of it.
+    busy_after_lead = True
+
+    @classmethod
+    def cycles(cls, c):
+        return streamed_mvau_cycles(c["PIXELS"], c["GROUP"], c["NF"], c["SF"], c["W_BEATS"])
+
+    @classmethod
+    def lead_fraction(cls, c):  # its first group is read during the first neuron fold, which ends with it
+        return min(c["GROUP"], c["PIXELS"]) / c["PIXELS"]
+
+    @classmethod
+    def tail_cycles(cls, c):
+        """The last pixel group is read during its first neuron fold; the others replay it (or wait for the
+        weights)."""
+        last_group = max(pixel_groups(c["PIXELS"], c["GROUP"])[-1], c["W_BEATS"])
+        return (c["NF"] - 1) * last_group * c["SF"] + c["SF"] + mvau_fill(c)
+
+    @classmethod
+    def verilog_params(cls, c, inputs, outputs, layer):
+        weights = inputs[1]
+        return {**super().verilog_params(c, inputs, outputs, layer), **pick(c, "PIXELS GROUP"),
+                "W_WORD_BITS": weights.lanes * weights.bits}

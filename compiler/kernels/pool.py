@@ -1,0 +1,45 @@
+"""Max pooling: sf::maxpool (hw/hls/sf_maxpool.h) takes the K words of each window from a window generator;
+sf::pool (sf_pool.h), a separable max pool, reads the input once and keeps running maxima per column and row slot
+(compiler/dataflow/graph.py pool_is_separable says when it can)."""
+from __future__ import annotations
+
+from .base import Kernel, pick
+from .window import window_lead_fraction
+
+
+class MaxPool(Kernel):
+    name, module = "maxpool", "sf_maxpool"
+
+    @classmethod
+    def cycles(cls, c):
+        return c["PIXELS"] * c["K"] * c["CG"]
+
+    @classmethod
+    def lead_fraction(cls, c):
+        return 1 / c["PIXELS"]
+
+    @classmethod
+    def tail_cycles(cls, c):
+        return c["K"] * c["CG"]
+
+    @classmethod
+    def verilog_params(cls, c, inputs, outputs, layer):
+        x = inputs[0]
+        return {**pick(c, "LANES K CG"), "BITS": x.bits, "SIGNED": x.signed}
+
+
+class Pool(Kernel):
+    name, module = "pool", "sf_pool"
+
+    @classmethod
+    def cycles(cls, c):
+        return c["H"] * c["W"] * c["CG"]
+
+    @classmethod
+    def lead_fraction(cls, c):
+        return window_lead_fraction(c)
+
+    @classmethod
+    def verilog_params(cls, c, inputs, outputs, layer):
+        x = inputs[0]
+        return {**pick(c, "LANES CG H W KH KW SH SW PT PL HO WO NA NB"), "BITS": x.bits, "SIGNED": x.signed}

@@ -1,0 +1,73 @@
+"""The window generator (hw/hls/sf_window.h, hw/rtl/sf_window.v): a k x k (strided, padded) window of its input per
+output pixel, for a convolution or a max pool.
+
+It reads one input word and issues one window word per cycle, but may read only as far as the window after the
+current one needs. Per output row, the first window waits for the input between the previous row's last window and
+its own bottom-right corner; the reads overlap the previous row's last window only (KH * KW * CG cycles). A frame
+starts with the whole lead (the first window's input), because the next frame is read only after every window of
+the current one has gone out.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .base import Kernel, pick
+
+
+@dataclass(frozen=True)
+class WindowSchedule:
+    cycles: int  # per frame, free-running
+    lead_words: int  # input words read before the frame's first window word can go out
+    row_gap: int  # the longest pause of the output between two output rows, in cycles
+
+
+def _clamp(v: int, hi: int) -> int:
+    return v if v < hi else hi
+
+
+def window_schedule(c: dict) -> WindowSchedule:
+    """The free-running schedule of a window with configuration `c` (H W CG KH KW SH SW PT PL HO WO)."""
+    h, w, cg, kh, kw = c["H"], c["W"], c["CG"], c["KH"], c["KW"]
+    sh, sw, pt, pl, ho, wo = c["SH"], c["SW"], c["PT"], c["PL"], c["HO"], c["WO"]
+    window = kh * kw * cg
+
+    def need(oy: int, ox: int) -> int:  # input pixels (row-major) read before window (oy, ox) can issue
+        return _clamp(oy * sh - pt + kh - 1, h - 1) * w + _clamp(ox * sw - pl + kw - 1, w - 1) + 1
+
+    lead = need(0, 0)
+    cycles, gap = lead * cg + ho * wo * window, 0
+    for oy in range(1, ho):
+        # Reads for row oy's first window start when row oy - 1's last window starts issuing.
+        stall = max(0, (need(oy, 0) - need(oy - 1, wo - 1)) * cg - window)
+        cycles += stall
+        gap = max(gap, stall)
+    return WindowSchedule(cycles, lead * cg, gap)
+
+
+def window_lead_fraction(c: dict) -> float:
+    """The share of a frame's input a window (or sf::pool, which reads the same way) reads before its first output."""
+    return window_schedule(c).lead_words / (c["H"] * c["W"] * c["CG"])
+
+
+class Window(Kernel):
+    name, module = "window", "sf_window"
+
+    @classmethod
+    def cycles(cls, c):
+        return window_schedule(c).cycles
+
+    @classmethod
+    def lead_fraction(cls, c):
+        return window_lead_fraction(c)
+
+    @classmethod
+    def tail_cycles(cls, c):
+        """Every window that needs the frame's last input pixel goes out after it."""
+        h, w, sh, sw, pt, pl = c["H"], c["W"], c["SH"], c["SW"], c["PT"], c["PL"]
+        last_rows = sum(1 for oy in range(c["HO"]) if oy * sh - pt + c["KH"] - 1 >= h - 1)
+        last_cols = sum(1 for ox in range(c["WO"]) if ox * sw - pl + c["KW"] - 1 >= w - 1)
+        return last_rows * last_cols * c["KH"] * c["KW"] * c["CG"]
+
+    @classmethod
+    def verilog_params(cls, c, inputs, outputs, layer):
+        return {**pick(c, "LANES H W CG KH KW SH SW PT PL HO WO ROWS PAD"), "BITS": inputs[0].bits}
