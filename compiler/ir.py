@@ -82,6 +82,8 @@ class Requant:
 
 @dataclass
 class Layer:
+    """What every layer has: its name, the layers (or NETWORK_INPUT) it reads, its output's CHW shape and type."""
+
     name: str
     inputs: list[str]
     out_shape: list[int]  # [C, H, W]
@@ -101,6 +103,8 @@ def simd_words(fan_in: int, simd: int) -> int:
 
 @dataclass
 class Conv(Layer):
+    """A convolution with its requantization (module docstring) and, once planned, its folding and placement."""
+
     kernel: list[int] = field(default_factory=lambda: [1, 1])  # [kh, kw]
     stride: list[int] = field(default_factory=lambda: [1, 1])  # [sh, sw]
     pad: list[int] = field(default_factory=lambda: [0, 0, 0, 0])  # [top, left, bottom, right]
@@ -154,6 +158,8 @@ class Conv(Layer):
 
 @dataclass
 class MaxPool(Layer):
+    """Max pooling; its output keeps its input's type."""
+
     kernel: list[int] = field(default_factory=lambda: [3, 3])
     stride: list[int] = field(default_factory=lambda: [2, 2])
     pad: list[int] = field(default_factory=lambda: [0, 0, 0, 0])
@@ -162,12 +168,16 @@ class MaxPool(Layer):
 
 @dataclass
 class Concat(Layer):
+    """Channel concatenation of two inputs, each passed through or requantized into the output's type."""
+
     requant: list[Requant | None] = field(default_factory=list)  # one per input
     kind = "concat"
 
 
 @dataclass
 class Add(Layer):
+    """The simple bypass: two inputs added through fixed-point multipliers and one rounding."""
+
     multiplier: list[int] = field(default_factory=list)  # [ma, mb]
     shift: int = 0
     kind = "add"
@@ -175,6 +185,8 @@ class Add(Layer):
 
 @dataclass
 class GlobalAvgPool(Layer):
+    """Global average pooling: the per-channel sum, requantized or kept as int32 logits."""
+
     requant: Requant | None = None
     kind = "gap"
 
@@ -184,6 +196,8 @@ LAYER_KINDS = {cls.kind: cls for cls in (Conv, MaxPool, Concat, Add, GlobalAvgPo
 
 @dataclass
 class Network:
+    """The whole model: its layers in stream order, input type and preprocessing, labels, target board and clock."""
+
     name: str
     model_sha256: str
     input_shape: list[int]  # [C, H, W]
@@ -264,6 +278,7 @@ def save_arrays(path: Path, arrays: dict[str, np.ndarray]) -> None:
 
 
 def load_arrays(path: Path) -> dict[str, np.ndarray]:
+    """The arrays of a weights.npz."""
     with np.load(path, allow_pickle=False) as data:
         return {name: data[name] for name in data.files}
 
@@ -273,11 +288,13 @@ def file_sha256(path: Path) -> str:
 
 
 def save(build_dir: Path, net: Network, arrays: dict[str, np.ndarray]) -> None:
+    """BUILD/ir.json and BUILD/weights.npz, byte-for-byte reproducible."""
     (build_dir / "ir.json").write_text(net.to_json())
     save_arrays(build_dir / "weights.npz", arrays)
 
 
 def load(build_dir: Path) -> tuple[Network, dict[str, np.ndarray]]:
+    """(Network, arrays) of BUILD/ir.json and BUILD/weights.npz (load_build checks the folder first)."""
     net = Network.from_json((build_dir / "ir.json").read_text())
     return net, load_arrays(build_dir / "weights.npz")
 

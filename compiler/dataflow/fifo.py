@@ -14,9 +14,9 @@ simulation, so a wrong rule cannot go unnoticed.
 Throughput. In a balanced pipeline every kernel is busy nearly all the time, so a pause that a FIFO does not absorb
 is lost for good. Kernels pause in two ways: an MVAU with NF > 1 reads a pixel's input vector in a burst and then
 replays it for NF - 1 folds, and a window generator stops issuing between output rows while it reads the next rows
-(kernels/window.py window_schedule: row_gap). A stream therefore holds a pixel's words plus MIN_DEPTH (its consumer can take a
-whole vector while its producer keeps going), plus what its consumer takes, at the pipeline's pace (the slowest
-kernel's cycles per frame), during its producer's longest pause.
+(kernels/window.py window_schedule: row_gap). A stream therefore holds a pixel's words plus MIN_DEPTH (its consumer
+can take a whole vector while its producer keeps going), plus what its consumer takes, at the pipeline's pace (the
+slowest kernel's cycles per frame), during its producer's longest pause.
 
 Frame edges. A window generator reads no further than the window after the current one needs and starts the next
 frame only once this one is out (hw/rtl/sf_window.v), so it reads nothing while it writes its last rows and then

@@ -46,6 +46,9 @@ def _lane_type(bits: int, signed: bool) -> str:
 
 @dataclass(eq=False)
 class Stream:
+    """A FIFO between two processes: words of `lanes` values of `bits` bits, a pixel's `channels` values as
+    pixel_words consecutive words (or channel major), `pixels` pixels a frame, `depth` words deep."""
+
     name: str  # what csim reports and taps name; a layer's output stream carries the layer's name
     bits: int
     signed: bool
@@ -80,6 +83,9 @@ class Stream:
 
 @dataclass(eq=False)
 class Process:
+    """One kernel call: its kernel (a class of compiler/kernels/), its HLS configuration members, the streams it
+    reads and writes, and the layer that owns it."""
+
     name: str
     kernel: str  # sf::<kernel> of hw/hls/
     owner: str  # the layer whose header holds its configuration ("input"/"output" for the port converters)
@@ -111,6 +117,8 @@ class Table:
 
 @dataclass
 class Graph:
+    """The process network of a folded IR: processes in topological order, their streams and constant tables."""
+
     streams: list[Stream] = field(default_factory=list)
     processes: list[Process] = field(default_factory=list)
     tables: dict[str, list[Table]] = field(default_factory=dict)  # owner -> per-channel tables of its processes
@@ -161,6 +169,7 @@ class Graph:
 
 
 def save(build_dir: Path, graph: Graph) -> None:
+    """BUILD/dataflow.json (Graph.to_json)."""
     (Path(build_dir) / DATAFLOW_FILE).write_text(graph.to_json())
 
 

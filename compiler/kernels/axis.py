@@ -15,16 +15,16 @@ class AxisIn(Kernel):
     name, module, in_ports = "axis_in", "sf_axis_in", ()
 
     @classmethod
-    def cycles(cls, c):
-        return max(c["WORDS"], _beats(c["WORDS"] * c["LANES"], c["VALUE_BITS"], c["AXI_BITS"]))
+    def cycles(cls, config):
+        return max(config["WORDS"], _beats(config["WORDS"] * config["LANES"], config["VALUE_BITS"], config["AXI_BITS"]))
 
     @classmethod
-    def ideal_cycles(cls, c, port_words):
-        return max(*port_words, _beats(c["WORDS"] * c["LANES"], c["VALUE_BITS"], c["AXI_BITS"]))
+    def ideal_cycles(cls, config, port_words):
+        return max(*port_words, _beats(config["WORDS"] * config["LANES"], config["VALUE_BITS"], config["AXI_BITS"]))
 
     @classmethod
-    def verilog_params(cls, c, inputs, outputs, layer):
-        return {**pick(c, "AXI_BITS VALUE_BITS LANES WORDS"), "LANE_BITS": outputs[0].bits}
+    def verilog_params(cls, config, inputs, outputs, layer):
+        return {**pick(config, "AXI_BITS VALUE_BITS LANES WORDS"), "LANE_BITS": outputs[0].bits}
 
 
 class AxisOut(Kernel):
@@ -33,14 +33,14 @@ class AxisOut(Kernel):
     name, module, out_ports = "axis_out", "sf_axis_out", ()
 
     @classmethod
-    def cycles(cls, c):
-        return c["VALUES"]
+    def cycles(cls, config):
+        return config["VALUES"]
 
     @classmethod
-    def ideal_cycles(cls, c, port_words):
-        return max(*port_words, _beats(c["VALUES"], c["VALUE_BITS"], c["AXI_BITS"]))
+    def ideal_cycles(cls, config, port_words):
+        return max(*port_words, _beats(config["VALUES"], config["VALUE_BITS"], config["AXI_BITS"]))
 
     @classmethod
-    def verilog_params(cls, c, inputs, outputs, layer):
+    def verilog_params(cls, config, inputs, outputs, layer):
         x = inputs[0]
-        return {**pick(c, "AXI_BITS VALUE_BITS VALUES"), "LANE_BITS": x.bits, "LANE_SIGNED": x.signed}
+        return {**pick(config, "AXI_BITS VALUE_BITS VALUES"), "LANE_BITS": x.bits, "LANE_SIGNED": x.signed}

@@ -2,7 +2,7 @@
 modules), looked up by the kernel name a process of the dataflow graph carries (`kernel(name)`).
 
 A kernel class owns its contract: its Verilog twin (module and stream ports, in the order of the process's input and
-output streams), its Verilog parameters for a process, and its cycle model. The configuration `c` its methods take
+output streams), its Verilog parameters for a process, and its cycle model. The configuration `config` its methods take
 is the process's integer configuration: the HLS kernel's integer members, by name (compiler/dataflow/graph.py).
 Resources are the Verilog module's (kernel_costs.kernel_cost).
 
@@ -38,29 +38,29 @@ class Kernel:
             REGISTRY[cls.name] = cls
 
     @classmethod
-    def cycles(cls, c: dict) -> int:
+    def cycles(cls, config: dict) -> int:
         """Free-running cycles per frame."""
         raise NotImplementedError(cls.name)
 
     @classmethod
-    def ideal_cycles(cls, c: dict, port_words: list[int]) -> int:
+    def ideal_cycles(cls, config: dict, port_words: list[int]) -> int:
         """Cycles per frame it needs at least: its busiest port, a word per cycle (`port_words`: every stream's words
         per frame). A schedule's losses come on top (`cycles`)."""
         return max(port_words)
 
     @classmethod
-    def lead_fraction(cls, c: dict) -> float:
+    def lead_fraction(cls, config: dict) -> float:
         """The share of a frame's input it reads before its first output word."""
         return 0.0
 
     @classmethod
-    def tail_cycles(cls, c: dict) -> int:
+    def tail_cycles(cls, config: dict) -> int:
         """Cycles from its last input word of a frame to its last output word, free-running."""
         return 1 + cls.fill
 
     @classmethod
-    def verilog_params(cls, c: dict, inputs, outputs, layer) -> dict[str, int]:
-        """The Verilog parameters of a process: its configuration `c`, plus what the HLS types carry (from its
+    def verilog_params(cls, config: dict, inputs, outputs, layer) -> dict[str, int]:
+        """The Verilog parameters of a process: its configuration `config`, plus what the HLS types carry (from its
         `inputs` and `outputs` streams, and the IR `layer` that owns it)."""
         raise NotImplementedError(cls.name)
 
@@ -69,13 +69,13 @@ class WordByWord(Kernel):
     """A kernel that moves a frame's WORDS words at one a cycle (a word in, a word out)."""
 
     @classmethod
-    def cycles(cls, c):
-        return c["WORDS"]
+    def cycles(cls, config):
+        return config["WORDS"]
 
 
-def pick(c: dict, names: str) -> dict[str, int]:
-    """The configuration members `names` (space-separated) of `c`."""
-    return {name: c[name] for name in names.split()}
+def pick(config: dict, names: str) -> dict[str, int]:
+    """The configuration members `names` (space-separated) of `config`."""
+    return {name: config[name] for name in names.split()}
 
 
 def kernel(name: str) -> type[Kernel]:

@@ -9,6 +9,6 @@ class Duplicate(WordByWord):
     name, module, out_ports = "duplicate", "sf_duplicate", ("out0", "out1")
 
     @classmethod
-    def verilog_params(cls, c, inputs, outputs, layer):
+    def verilog_params(cls, config, inputs, outputs, layer):
         x = inputs[0]
         return {"WIDTH": x.lanes * x.bits}

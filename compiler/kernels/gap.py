@@ -9,19 +9,19 @@ class Gap(Kernel):
     name, module = "gap", "sf_gap"
 
     @classmethod
-    def cycles(cls, c):
-        return (c["PIXELS"] + 1) * c["CG"]  # the sums go out before the next frame is read
+    def cycles(cls, config):
+        return (config["PIXELS"] + 1) * config["CG"]  # the sums go out before the next frame is read
 
     @classmethod
-    def lead_fraction(cls, c):
+    def lead_fraction(cls, config):
         return 1.0
 
     @classmethod
-    def tail_cycles(cls, c):
-        return c["CG"] + 1
+    def tail_cycles(cls, config):
+        return config["CG"] + 1
 
     @classmethod
-    def verilog_params(cls, c, inputs, outputs, layer):
+    def verilog_params(cls, config, inputs, outputs, layer):
         x = inputs[0]
-        return {**pick(c, "LANES CG PIXELS GROUP ZP CHANNEL_MAJOR"), "IN_BITS": x.bits, "IN_SIGNED": x.signed,
+        return {**pick(config, "LANES CG PIXELS GROUP ZP CHANNEL_MAJOR"), "IN_BITS": x.bits, "IN_SIGNED": x.signed,
                 "SUM_BITS": outputs[0].bits}

@@ -10,20 +10,20 @@ class Concat(Kernel):
     name, module, in_ports = "concat", "sf_concat", ("a", "b")
 
     @classmethod
-    def cycles(cls, c):
-        return c["PIXELS"] * (c["CGA"] + c["CGB"])
+    def cycles(cls, config):
+        return config["PIXELS"] * (config["CGA"] + config["CGB"])
 
     @classmethod
-    def verilog_params(cls, c, inputs, outputs, layer):
+    def verilog_params(cls, config, inputs, outputs, layer):
         y = outputs[0]
-        return {**pick(c, "CGA CGB"), "WIDTH": y.lanes * y.bits}
+        return {**pick(config, "CGA CGB"), "WIDTH": y.lanes * y.bits}
 
 
 class Add(WordByWord):
     name, module, in_ports, fill = "add", "sf_add", ("a", "b"), 3
 
     @classmethod
-    def verilog_params(cls, c, inputs, outputs, layer):
+    def verilog_params(cls, config, inputs, outputs, layer):
         a, b = inputs
-        return {**pick(c, "LANES MA MB ZA ZB SHIFT ZP LO HI SUM_BITS"), "A_BITS": a.bits, "A_SIGNED": a.signed,
+        return {**pick(config, "LANES MA MB ZA ZB SHIFT ZP LO HI SUM_BITS"), "A_BITS": a.bits, "A_SIGNED": a.signed,
                 "B_BITS": b.bits, "B_SIGNED": b.signed, "OUT_BITS": outputs[0].bits}

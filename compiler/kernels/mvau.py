@@ -11,11 +11,11 @@ from .base import Kernel, pick
 STAGES = 5  # register stages between input and output besides the adder tree's and the requantizers' sharing
 
 
-def mvau_fill(c: dict) -> int:
+def mvau_fill(config: dict) -> int:
     """sf_mvau.v's stages: the adder tree's and, when its REQUANT_UNITS requantizers are shared, one per channel
     phase plus the accumulators' holding register."""
-    phases = -(-c["PE"] // c["REQUANT_UNITS"])
-    return STAGES + (c["SIMD"] - 1).bit_length() + (phases if phases > 1 else 0)
+    phases = -(-config["PE"] // config["REQUANT_UNITS"])
+    return STAGES + (config["SIMD"] - 1).bit_length() + (phases if phases > 1 else 0)
 
 
 def pixel_groups(pixels: int, group: int) -> list[int]:
@@ -34,25 +34,25 @@ class Mvau(Kernel):
     name, module = "mvau", "sf_mvau"
 
     @classmethod
-    def cycles(cls, c):
-        return c["PIXELS"] * c["NF"] * c["SF"]
+    def cycles(cls, config):
+        return config["PIXELS"] * config["NF"] * config["SF"]
 
     @classmethod
-    def ideal_cycles(cls, c, port_words):
-        return max(*port_words, c["PIXELS"] * c["NF"] * c["SF"])  # a cycle per weight tile
+    def ideal_cycles(cls, config, port_words):
+        return max(*port_words, config["PIXELS"] * config["NF"] * config["SF"])  # a cycle per weight tile
 
     @classmethod
-    def lead_fraction(cls, c):
-        return 1 / c["PIXELS"]
+    def lead_fraction(cls, config):
+        return 1 / config["PIXELS"]
 
     @classmethod
-    def tail_cycles(cls, c):
-        return c["NF"] * c["SF"] + mvau_fill(c)
+    def tail_cycles(cls, config):
+        return config["NF"] * config["SF"] + mvau_fill(config)
 
     @classmethod
-    def verilog_params(cls, c, inputs, outputs, layer):
+    def verilog_params(cls, config, inputs, outputs, layer):
         x, y = inputs[0], outputs[0]
-        return {**pick(c, "SIMD PE SF NF ACC_BITS MULT_BITS SHIFT_BITS SHIFT_BASE PRODUCT_BITS ZP LO HI MAC "
+        return {**pick(config, "SIMD PE SF NF ACC_BITS MULT_BITS SHIFT_BITS SHIFT_BASE PRODUCT_BITS ZP LO HI MAC "
                           "PACK_SHIFT REQUANT_UNITS"),
                 "IN_BITS": x.bits, "IN_SIGNED": x.signed, "W_BITS": layer.weight_bits, "OUT_BITS": y.bits,
                 "WEIGHT_STORAGE": spec.WEIGHT_STORAGES.index(layer.weight_storage)}
@@ -68,22 +68,22 @@ class MvauStreamed(Mvau):
     busy_after_lead = True
 
     @classmethod
-    def cycles(cls, c):
-        return streamed_mvau_cycles(c["PIXELS"], c["GROUP"], c["NF"], c["SF"], c["W_BEATS"])
+    def cycles(cls, config):
+        return streamed_mvau_cycles(config["PIXELS"], config["GROUP"], config["NF"], config["SF"], config["W_BEATS"])
 
     @classmethod
-    def lead_fraction(cls, c):  # its first group is read during the first neuron fold, which ends with it
-        return min(c["GROUP"], c["PIXELS"]) / c["PIXELS"]
+    def lead_fraction(cls, config):  # its first group is read during the first neuron fold, which ends with it
+        return min(config["GROUP"], config["PIXELS"]) / config["PIXELS"]
 
     @classmethod
-    def tail_cycles(cls, c):
+    def tail_cycles(cls, config):
         """The last pixel group is read during its first neuron fold; the others replay it (or wait for the
         weights)."""
-        last_group = max(pixel_groups(c["PIXELS"], c["GROUP"])[-1], c["W_BEATS"])
-        return (c["NF"] - 1) * last_group * c["SF"] + c["SF"] + mvau_fill(c)
+        last_group = max(pixel_groups(config["PIXELS"], config["GROUP"])[-1], config["W_BEATS"])
+        return (config["NF"] - 1) * last_group * config["SF"] + config["SF"] + mvau_fill(config)
 
     @classmethod
-    def verilog_params(cls, c, inputs, outputs, layer):
+    def verilog_params(cls, config, inputs, outputs, layer):
         weights = inputs[1]
-        return {**super().verilog_params(c, inputs, outputs, layer), **pick(c, "PIXELS GROUP"),
+        return {**super().verilog_params(config, inputs, outputs, layer), **pick(config, "PIXELS GROUP"),
                 "W_WORD_BITS": weights.lanes * weights.bits}

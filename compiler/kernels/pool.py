@@ -11,35 +11,35 @@ class MaxPool(Kernel):
     name, module = "maxpool", "sf_maxpool"
 
     @classmethod
-    def cycles(cls, c):
-        return c["PIXELS"] * c["K"] * c["CG"]
+    def cycles(cls, config):
+        return config["PIXELS"] * config["K"] * config["CG"]
 
     @classmethod
-    def lead_fraction(cls, c):
-        return 1 / c["PIXELS"]
+    def lead_fraction(cls, config):
+        return 1 / config["PIXELS"]
 
     @classmethod
-    def tail_cycles(cls, c):
-        return c["K"] * c["CG"]
+    def tail_cycles(cls, config):
+        return config["K"] * config["CG"]
 
     @classmethod
-    def verilog_params(cls, c, inputs, outputs, layer):
+    def verilog_params(cls, config, inputs, outputs, layer):
         x = inputs[0]
-        return {**pick(c, "LANES K CG"), "BITS": x.bits, "SIGNED": x.signed}
+        return {**pick(config, "LANES K CG"), "BITS": x.bits, "SIGNED": x.signed}
 
 
 class Pool(Kernel):
     name, module = "pool", "sf_pool"
 
     @classmethod
-    def cycles(cls, c):
-        return c["H"] * c["W"] * c["CG"]
+    def cycles(cls, config):
+        return config["H"] * config["W"] * config["CG"]
 
     @classmethod
-    def lead_fraction(cls, c):
-        return window_lead_fraction(c)
+    def lead_fraction(cls, config):
+        return window_lead_fraction(config)
 
     @classmethod
-    def verilog_params(cls, c, inputs, outputs, layer):
+    def verilog_params(cls, config, inputs, outputs, layer):
         x = inputs[0]
-        return {**pick(c, "LANES CG H W KH KW SH SW PT PL HO WO NA NB"), "BITS": x.bits, "SIGNED": x.signed}
+        return {**pick(config, "LANES CG H W KH KW SH SW PT PL HO WO NA NB"), "BITS": x.bits, "SIGNED": x.signed}

@@ -16,10 +16,11 @@ class Regroup(Kernel):
     name, module = "regroup", "sf_regroup"
 
     @classmethod
-    def cycles(cls, c):
-        gather, split = max(1, c["OUT_LANES"] // c["IN_LANES"]), max(1, c["IN_LANES"] // c["OUT_LANES"])
-        return c["IN_WORDS"] // c["BLOCK_WORDS"] * block_slots(c["BLOCK_WORDS"], gather) * split
+    def cycles(cls, config):
+        lanes_in, lanes_out = config["IN_LANES"], config["OUT_LANES"]
+        gather, split = max(1, lanes_out // lanes_in), max(1, lanes_in // lanes_out)
+        return config["IN_WORDS"] // config["BLOCK_WORDS"] * block_slots(config["BLOCK_WORDS"], gather) * split
 
     @classmethod
-    def verilog_params(cls, c, inputs, outputs, layer):
-        return {**pick(c, "IN_LANES OUT_LANES BLOCK_WORDS"), "BITS": inputs[0].bits}
+    def verilog_params(cls, config, inputs, outputs, layer):
+        return {**pick(config, "IN_LANES OUT_LANES BLOCK_WORDS"), "BITS": inputs[0].bits}

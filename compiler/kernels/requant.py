@@ -9,7 +9,7 @@ class Requant(WordByWord):
     name, module, fill = "requant", "sf_requant", 3
 
     @classmethod
-    def verilog_params(cls, c, inputs, outputs, layer):
+    def verilog_params(cls, config, inputs, outputs, layer):
         x = inputs[0]
-        return {**pick(c, "LANES CG ZP_IN MULT_BITS SHIFT_BITS SHIFT_BASE PRODUCT_BITS ZP LO HI"), "IN_BITS": x.bits,
-                "IN_SIGNED": x.signed, "OUT_BITS": outputs[0].bits}
+        return {**pick(config, "LANES CG ZP_IN MULT_BITS SHIFT_BITS SHIFT_BASE PRODUCT_BITS ZP LO HI"),
+                "IN_BITS": x.bits, "IN_SIGNED": x.signed, "OUT_BITS": outputs[0].bits}

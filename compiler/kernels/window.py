@@ -25,10 +25,10 @@ def _clamp(v: int, hi: int) -> int:
     return v if v < hi else hi
 
 
-def window_schedule(c: dict) -> WindowSchedule:
-    """The free-running schedule of a window with configuration `c` (H W CG KH KW SH SW PT PL HO WO)."""
-    h, w, cg, kh, kw = c["H"], c["W"], c["CG"], c["KH"], c["KW"]
-    sh, sw, pt, pl, ho, wo = c["SH"], c["SW"], c["PT"], c["PL"], c["HO"], c["WO"]
+def window_schedule(config: dict) -> WindowSchedule:
+    """The free-running schedule of a window with configuration `config` (H W CG KH KW SH SW PT PL HO WO)."""
+    h, w, cg, kh, kw = config["H"], config["W"], config["CG"], config["KH"], config["KW"]
+    sh, sw, pt, pl, ho, wo = config["SH"], config["SW"], config["PT"], config["PL"], config["HO"], config["WO"]
     window = kh * kw * cg
 
     def need(oy: int, ox: int) -> int:  # input pixels (row-major) read before window (oy, ox) can issue
@@ -44,30 +44,30 @@ def window_schedule(c: dict) -> WindowSchedule:
     return WindowSchedule(cycles, lead * cg, gap)
 
 
-def window_lead_fraction(c: dict) -> float:
+def window_lead_fraction(config: dict) -> float:
     """The share of a frame's input a window (or sf::pool, which reads the same way) reads before its first output."""
-    return window_schedule(c).lead_words / (c["H"] * c["W"] * c["CG"])
+    return window_schedule(config).lead_words / (config["H"] * config["W"] * config["CG"])
 
 
 class Window(Kernel):
     name, module = "window", "sf_window"
 
     @classmethod
-    def cycles(cls, c):
-        return window_schedule(c).cycles
+    def cycles(cls, config):
+        return window_schedule(config).cycles
 
     @classmethod
-    def lead_fraction(cls, c):
-        return window_lead_fraction(c)
+    def lead_fraction(cls, config):
+        return window_lead_fraction(config)
 
     @classmethod
-    def tail_cycles(cls, c):
+    def tail_cycles(cls, config):
         """Every window that needs the frame's last input pixel goes out after it."""
-        h, w, sh, sw, pt, pl = c["H"], c["W"], c["SH"], c["SW"], c["PT"], c["PL"]
-        last_rows = sum(1 for oy in range(c["HO"]) if oy * sh - pt + c["KH"] - 1 >= h - 1)
-        last_cols = sum(1 for ox in range(c["WO"]) if ox * sw - pl + c["KW"] - 1 >= w - 1)
-        return last_rows * last_cols * c["KH"] * c["KW"] * c["CG"]
+        h, w, sh, sw, pt, pl = config["H"], config["W"], config["SH"], config["SW"], config["PT"], config["PL"]
+        last_rows = sum(1 for oy in range(config["HO"]) if oy * sh - pt + config["KH"] - 1 >= h - 1)
+        last_cols = sum(1 for ox in range(config["WO"]) if ox * sw - pl + config["KW"] - 1 >= w - 1)
+        return last_rows * last_cols * config["KH"] * config["KW"] * config["CG"]
 
     @classmethod
-    def verilog_params(cls, c, inputs, outputs, layer):
-        return {**pick(c, "LANES H W CG KH KW SH SW PT PL HO WO ROWS PAD"), "BITS": inputs[0].bits}
+    def verilog_params(cls, config, inputs, outputs, layer):
+        return {**pick(config, "LANES H W CG KH KW SH SW PT PL HO WO ROWS PAD"), "BITS": inputs[0].bits}

@@ -1,11 +1,12 @@
 """Performance and resource estimate of a folded network on a board: what report.json / report.html show.
 
 Built from the dataflow graph both back ends instantiate (graph.build_graph): every process gets its cycles per
-frame (its kernel class, compiler/kernels/) and its resources (kernel_costs.py), every stream its FIFO. A layer's row gathers the processes it
-owns and the FIFOs it reads from. The frame interval is the slowest process's cycles (the FIFOs are sized so that
-the pipeline reaches it: fifo.py). The latency follows one frame through an idle pipeline as a flow: a process
-writes its first word once it has read its lead (its kernel's lead_fraction: a window's first rows, an MVAU's first pixel,
-the global pool's whole frame, a streamed-weight MVAU's first pixel group) of its input as fast as that arrives,
+frame (its kernel class, compiler/kernels/) and its resources (kernel_costs.py), every stream its FIFO. A layer's
+row gathers the processes it owns and the FIFOs it reads from. The frame interval is the slowest process's cycles
+(the FIFOs are sized so that the pipeline reaches it: fifo.py). The latency follows one frame through an idle
+pipeline as a flow: a process writes its first word once it has read its lead (its kernel's lead_fraction: a
+window's first rows, an MVAU's first pixel, the global pool's whole frame, a streamed-weight MVAU's first pixel
+group) of its input as fast as that arrives,
 and its last word no sooner than its own cycles after its first input (a streamed-weight MVAU: after its first
 group), nor than its tail (its kernel's tail_cycles) after its last.
 The roofline is what the board's DSPs could do at best: DSPs x clock x MACs per DSP per cycle (2 where two
@@ -100,6 +101,7 @@ def process_cost(net: ir.Network, p) -> kernel_costs.Cost:
 
 
 def estimate(net: ir.Network, arrays, board: Board, clock_mhz: float) -> Estimate:
+    """The estimate of a folded network on `board` at `clock_mhz` (module docstring)."""
     graph = build_graph(net, arrays, weights=False)
     cycles = {p.name: kernel(p.kernel).cycles(p.ints) for p in graph.processes}
     interval = max(cycles.values())

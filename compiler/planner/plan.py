@@ -1,12 +1,13 @@
 """The planner: folding (SIMD x PE), multiplier mapping and weight placement of every convolution, for a board.
 
 The pipeline is balanced: every process works on its own part of the frame at once, so the slowest one sets the
-frame interval (each kernel's cycle model, compiler/kernels/). Every convolution has options: SIMD a divisor of its input channels (when it reads through
-a window, any SIMD up to its input vector, kernel positions included: the window then works on their gcd and a
-regroup gathers its words, zero-filling each pixel's last word when SIMD does not divide the vector), PE a divisor
-of its output channels, MACs in DSPs, packed two to a DSP or in LUTs, weights in block RAM
-or in LUT ROM, or (a layer feeding a global pool) streamed from DDR, a few output rows per pass over them (fewer
-rows buffer less of the input and read the weights more often through the weights port, a beat a cycle). Each
+frame interval (each kernel's cycle model, compiler/kernels/). Every convolution has options: SIMD a divisor of its
+input channels (when it reads through a window, any SIMD up to its input vector, kernel positions included: the
+window then works on their gcd and a regroup gathers its words, zero-filling each pixel's last word when SIMD does
+not divide the vector), PE a divisor of its output channels, MACs in DSPs, packed two to a DSP or in LUTs, weights
+in block RAM or in LUT ROM, or (a layer feeding a global pool) streamed from DDR, a few output rows per pass over
+them (fewer rows buffer less of the input and read the weights more often through the weights port, a beat a
+cycle). Each
 option has its cycles (counting the kernels that inherit its PE: its output's duplicator, pooling window and max,
 global pool and concat) and its resources: its MVAU, input window and regroup, and the kernels downstream whose
 lanes follow its PE with their FIFOs (graph.consumer_graph: a wide PE can make the pool after a concat dear);
@@ -164,6 +165,8 @@ def _window_config(cg, h, w, kernel, stride, pad, ho, wo) -> dict:
 
 
 class Planner:
+    """Every convolution's options for a board (pins applied, dominated ones dropped) and the search over them."""
+
     def __init__(self, net: ir.Network, board: Board, config: dict | None = None):
         self.net, self.board = net, board
         self.pins = _pins(net, board, config)
@@ -342,6 +345,8 @@ class Planner:
 
     def search(self, fixed: np.ndarray, max_util: np.ndarray,
                target_interval: int | None) -> tuple[int, dict] | None:
+        """(interval, choice): at `target_interval`, or the shortest interval that fits (bisection, 0.2%); None if
+        nothing fits."""
         if target_interval is not None:
             chosen = self.fit(target_interval, fixed, max_util)
             return None if chosen is None else (target_interval, chosen)
@@ -361,6 +366,7 @@ class Planner:
         return best
 
     def apply(self, chosen: dict[str, Option]) -> None:
+        """Write a choice into the IR's convolutions."""
         for layer in self.convs:
             opt = chosen[layer.name]
             layer.simd, layer.pe, layer.mac, layer.weight_storage = opt.simd, opt.pe, opt.mac, opt.weight_storage
