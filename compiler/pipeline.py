@@ -9,10 +9,10 @@ from pathlib import Path
 
 from . import ir
 from .backends import emit_hls, emit_rtl, manifest, report
-from .dataflow import graph
 from .boards import BOARDS
 from .boards import board
 from .boards import board as board_named
+from .dataflow import graph
 from .datasets import class_names
 from .errors import UserError, require_file
 from .frontend.load import load_onnx, resolve_preprocess

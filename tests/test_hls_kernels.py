@@ -8,7 +8,7 @@ the cocotb testbench feeds (tb_<kernel>.expected), and every output word must eq
 
 Stalls: a C function runs to completion over unbounded queues, so timing cannot change what it computes; the cocotb
 run's input gaps and output backpressure have no C counterpart. Each stream is fed or drained by its own process over
-a FIFO of depth fifo.MIN_DEPTH and every frame is replayed at that depth (sf_stream.h), but with one independent
+a FIFO of depth MIN_DEPTH and every frame is replayed at that depth (sf_stream.h), but with one independent
 process per port the replay cannot deadlock: a kernel's stalls only matter beside its neighbours, which the network's
 C simulation replays (tests/test_hls.py). What the kernel test checks instead is every stream's word count, frame by
 frame: a sink reads exactly the golden count, so a kernel that reads a word too many or writes one too few fails on
@@ -33,10 +33,9 @@ import numpy as np
 import pytest
 from test_rtl_kernels import BENCHES, FRAMES, KERNEL_CASES, SIM_BUILD, make_case, shift_excess
 
-from squeezeflow.compiler.dataflow import fifo
 from squeezeflow.compiler.dataflow.graph import bank_lanes
 from squeezeflow.compiler.dataflow.weights import weight_tiles
-from squeezeflow.compiler.kernels.base import REGISTRY
+from squeezeflow.compiler.kernels.base import MIN_DEPTH, REGISTRY
 from squeezeflow.compiler.sim.csim import ap_types_dir
 from squeezeflow.hw import spec
 
@@ -296,7 +295,7 @@ def harness(kernel: str, index: int) -> Harness:
     streams = [{"name": name, "var": f"s_{name}", "ctype": ctype, "source": name in sources}
                for name, ctype in twin.ports.items()]
     source = TEMPLATES.get_template("kernel_tb.cpp.j2").render(
-        kernel=twin.kernel, case=f"case {index} of {kernel} (tests/test_rtl_kernels.py)", depth=fifo.MIN_DEPTH,
+        kernel=twin.kernel, case=f"case {index} of {kernel} (tests/test_rtl_kernels.py)", depth=MIN_DEPTH,
         config=twin.config, tables=twin.tables, streams=streams,
         args=[s["var"] for s in streams] + [t["name"] for t in twin.tables])
     beats = {name for name in sinks if twin.ports[name].startswith("sf::axis_word")}

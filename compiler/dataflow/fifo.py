@@ -37,25 +37,24 @@ few rows, or the frame) during its first neuron fold and nothing during the othe
 group (and a pixel): the producer writes the next group meanwhile, which makes the pair of group buffers a
 ping-pong. Its weight stream holds a neuron fold's tiles, read during the fold's first pixel, so that the next
 fold's arrive while this one computes.
+
+The deadlock rule is here; it finds forks and joins by their kernel classes' `fork` and `join` flags. The other
+rules are the kernels' own: each class's `deepen_fifos` (compiler/kernels/window.py, pool.py, mvau.py).
 """
 from __future__ import annotations
 
-import math
+from ..kernels.base import MIN_DEPTH, kernel
 
-from ..kernels.base import kernel
-from ..kernels.window import window_schedule
-
-MIN_DEPTH = 2  # what sf_fifo and hls::stream need to move a word per cycle
 JOIN_SLACK_PIXELS = 2
 
 
 def _forks(s, memo: dict) -> dict:
-    """For every duplicator upstream of stream `s`: (its output on the way to `s`, the largest lead in between)."""
+    """For every fork upstream of stream `s`: (its output on the way to `s`, the largest lead in between)."""
     if s not in memo:
         p = s.producer
         if p is None:  # the root of a partial graph (graph.consumer_graph)
             return {}
-        found = {p: (s, 0)} if p.kernel == "duplicate" else {}
+        found = {p: (s, 0)} if kernel(p.kernel).fork else {}
         for upstream in p.inputs:
             for fork, (branch, lead) in _forks(upstream, memo).items():
                 if fork not in found or lead + p.lead > found[fork][1]:
@@ -67,7 +66,7 @@ def _forks(s, memo: dict) -> dict:
 def _deadlock_depths(graph) -> None:
     memo: dict = {}
     for join in graph.processes:
-        if join.kernel not in ("concat", "add"):
+        if not kernel(join.kernel).join:
             continue
         for s in join.inputs:
             s.depth = max(s.depth, s.pixel_words)
@@ -83,50 +82,13 @@ def _deadlock_depths(graph) -> None:
 
 
 def size(graph) -> None:
-    """Set the depth of every stream of `graph` (graph.Graph) by the rules of the module docstring."""
+    """Set the depth of every stream of `graph` (graph.Graph) by the rules of the module docstring: every stream
+    MIN_DEPTH and a pixel, then what each process's kernel needs around it (its class's deepen_fifos, in
+    topological order), then the deadlock rule at the joins."""
     interval = max(kernel(p.kernel).cycles(p.ints) for p in graph.processes)
     consumers = {id(s): p for p in graph.processes for s in p.inputs}
     for s in graph.streams:
         s.depth = MIN_DEPTH + s.pixel_words
-    for p in graph.processes:  # in topological order, as the rules below assume
-        if p.kernel == "pool":  # row bursts, as after a strided window
-            out = p.outputs[0]
-            out.depth += _row_burst_pixels(p.ints) * out.pixel_words
-        if p.kernel != "window":
-            continue
-        c, schedule = p.ints, window_schedule(p.ints)
-        out, source = p.outputs[0], p.inputs[0]
-        out.depth += math.ceil(schedule.row_gap * out.words / interval)  # throughput
-        source.depth = max(source.depth, MIN_DEPTH + schedule.lead_words + source.pixel_words)  # frame edges
-        burst = _row_burst_stream(p, consumers)  # row bursts
-        burst.depth += _row_burst_pixels(c) * burst.pixel_words
     for p in graph.processes:
-        if p.kernel == "mvau_streamed":
-            x, weights = p.inputs
-            x.depth = max(x.depth, streamed_input_depth(p.ints["GROUP"] * x.pixel_words, x.pixel_words))
-            weights.depth = max(weights.depth, streamed_weights_depth(p.ints["SF"]))
+        kernel(p.kernel).deepen_fifos(p.ints, p.inputs, p.outputs, interval, lambda s: consumers.get(id(s)))
     _deadlock_depths(graph)
-
-
-def streamed_input_depth(group_words: int, pixel_words: int) -> int:
-    """The input stream of an MVAU that streams its weights: a pixel group and a pixel (Weights from DDR)."""
-    return MIN_DEPTH + group_words + pixel_words
-
-
-def streamed_weights_depth(sf: int) -> int:
-    """Its weight stream: a neuron fold's tiles."""
-    return MIN_DEPTH + sf
-
-
-def _row_burst_pixels(c: dict) -> int:
-    """Output pixels a window or separable pool of row stride SH writes beyond what its consumer takes meanwhile."""
-    return math.ceil((c["SH"] - 1) / c["SH"] * c["WO"])
-
-
-def _row_burst_stream(window, consumers):
-    """The stream that absorbs a strided window's row bursts: its output, or a max pool's after it."""
-    s = window.outputs[0]
-    consumer = consumers.get(id(s))
-    if consumer is not None and consumer.kernel == "maxpool":
-        s = consumer.outputs[0]
-    return s

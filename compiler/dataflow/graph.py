@@ -24,6 +24,7 @@ from squeezeflow.hw import spec
 
 from .. import ir
 from ..errors import UserError
+from ..kernels.base import MIN_DEPTH
 from . import fifo
 from .weights import weight_vectors
 
@@ -55,7 +56,7 @@ class Stream:
     lanes: int  # values per word
     channels: int  # values per pixel (a window stream: per output pixel's window)
     pixels: int  # per frame
-    depth: int = fifo.MIN_DEPTH
+    depth: int = MIN_DEPTH
     producer: Process | None = None
     channel_major: bool = False  # words by pixel group, channel group, pixel (sf_mvau.h mvau_streamed's output)
     group: int = 0  # channel major: pixels per group (the last group the rest)

@@ -15,11 +15,13 @@ decouple the kernels (compiler/dataflow/fifo.py sizes them for it), and the plan
 """
 from __future__ import annotations
 
+import math
 from typing import ClassVar
 
 from .. import ir
 
 REGISTRY: dict[str, type[Kernel]] = {}
+MIN_DEPTH = 2  # what sf_fifo and hls::stream need to move a word per cycle
 
 
 class Kernel:
@@ -31,6 +33,12 @@ class Kernel:
     # Whether it does its frame's work only once its lead is in (estimate.py's latency), rather than as its input
     # arrives.
     busy_after_lead: ClassVar[bool] = False
+    # FIFO sizing (compiler/dataflow/fifo.py): a fork sends every word to two branches that may meet again at a join,
+    # which reads its inputs pixel by pixel, in step (the deadlock rule); a kernel that keeps pace with a strided
+    # window's row bursts passes them on to its output (the max pool after a window).
+    fork: ClassVar[bool] = False
+    join: ClassVar[bool] = False
+    passes_row_bursts: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -59,6 +67,12 @@ class Kernel:
         return 1 + cls.fill
 
     @classmethod
+    def deepen_fifos(cls, config: dict, inputs, outputs, interval: int, consumer_of) -> None:
+        """Deepen the streams around a process of this kernel beyond their least depth (MIN_DEPTH and a pixel), for
+        what its schedule needs (compiler/dataflow/fifo.py's rules), at the pipeline's `interval` (cycles per frame);
+        `consumer_of(stream)` is the process reading a stream, or None. Called in topological order."""
+
+    @classmethod
     def verilog_params(cls, config: dict, inputs, outputs, layer) -> dict[str, int]:
         """The Verilog parameters of a process: its configuration `config`, plus what the HLS types carry (from its
         `inputs` and `outputs` streams, and the IR `layer` that owns it)."""
@@ -71,6 +85,11 @@ class WordByWord(Kernel):
     @classmethod
     def cycles(cls, config):
         return config["WORDS"]
+
+
+def row_burst_pixels(config: dict) -> int:
+    """Output pixels a window or separable pool of row stride SH writes beyond what its consumer takes meanwhile."""
+    return math.ceil((config["SH"] - 1) / config["SH"] * config["WO"])
 
 
 def pick(config: dict, names: str) -> dict[str, int]:

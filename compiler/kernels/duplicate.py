@@ -6,7 +6,7 @@ from .base import WordByWord
 
 
 class Duplicate(WordByWord):
-    name, module, out_ports = "duplicate", "sf_duplicate", ("out0", "out1")
+    name, module, out_ports, fork = "duplicate", "sf_duplicate", ("out0", "out1"), True
 
     @classmethod
     def verilog_params(cls, config, inputs, outputs, layer):

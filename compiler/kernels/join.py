@@ -7,7 +7,7 @@ from .base import Kernel, WordByWord, pick
 
 
 class Concat(Kernel):
-    name, module, in_ports = "concat", "sf_concat", ("a", "b")
+    name, module, in_ports, join = "concat", "sf_concat", ("a", "b"), True
 
     @classmethod
     def cycles(cls, config):
@@ -20,7 +20,7 @@ class Concat(Kernel):
 
 
 class Add(WordByWord):
-    name, module, in_ports, fill = "add", "sf_add", ("a", "b"), 3
+    name, module, in_ports, fill, join = "add", "sf_add", ("a", "b"), 3, True
 
     @classmethod
     def verilog_params(cls, config, inputs, outputs, layer):

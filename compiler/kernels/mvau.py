@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from squeezeflow.hw import spec
 
-from .base import Kernel, pick
+from .base import MIN_DEPTH, Kernel, pick
 
 STAGES = 5  # register stages between input and output besides the adder tree's and the requantizers' sharing
 
@@ -28,6 +28,16 @@ def streamed_mvau_cycles(pixels: int, group: int, nf: int, sf: int, beats: int) 
     has fewer pixels than a tile has beats, the SF tiles' beats, which the weights port delivers one a cycle (a short
     last group of rows can be that)."""
     return nf * sf * sum(max(size, beats) for size in pixel_groups(pixels, group))
+
+
+def streamed_input_depth(group_words: int, pixel_words: int) -> int:
+    """The input stream of an MVAU that streams its weights: a pixel group and a pixel."""
+    return MIN_DEPTH + group_words + pixel_words
+
+
+def streamed_weights_depth(sf: int) -> int:
+    """Its weight stream: a neuron fold's tiles."""
+    return MIN_DEPTH + sf
 
 
 class Mvau(Kernel):
@@ -81,6 +91,15 @@ class MvauStreamed(Mvau):
         weights)."""
         last_group = max(pixel_groups(config["PIXELS"], config["GROUP"])[-1], config["W_BEATS"])
         return (config["NF"] - 1) * last_group * config["SF"] + config["SF"] + mvau_fill(config)
+
+    @classmethod
+    def deepen_fifos(cls, config, inputs, outputs, interval, consumer_of):
+        """It reads a pixel group during its first neuron fold and nothing during the others: its input holds a
+        group, so that the producer writes the next one meanwhile (a ping-pong with its group buffer); its weight
+        stream holds a fold's tiles, read during the fold's first pixel, so the next fold's arrive meanwhile."""
+        x, weights = inputs
+        x.depth = max(x.depth, streamed_input_depth(config["GROUP"] * x.pixel_words, x.pixel_words))
+        weights.depth = max(weights.depth, streamed_weights_depth(config["SF"]))
 
     @classmethod
     def verilog_params(cls, config, inputs, outputs, layer):

@@ -3,12 +3,12 @@ sf::pool (sf_pool.h), a separable max pool, reads the input once and keeps runni
 (compiler/dataflow/graph.py pool_is_separable says when it can)."""
 from __future__ import annotations
 
-from .base import Kernel, pick
+from .base import Kernel, pick, row_burst_pixels
 from .window import window_lead_fraction
 
 
 class MaxPool(Kernel):
-    name, module = "maxpool", "sf_maxpool"
+    name, module, passes_row_bursts = "maxpool", "sf_maxpool", True
 
     @classmethod
     def cycles(cls, config):
@@ -38,6 +38,12 @@ class Pool(Kernel):
     @classmethod
     def lead_fraction(cls, config):
         return window_lead_fraction(config)
+
+    @classmethod
+    def deepen_fifos(cls, config, inputs, outputs, interval, consumer_of):
+        """It emits its rows in bursts, as a strided window does: its output holds the row bursts."""
+        (out,) = outputs
+        out.depth += row_burst_pixels(config) * out.pixel_words
 
     @classmethod
     def verilog_params(cls, config, inputs, outputs, layer):

@@ -9,9 +9,10 @@ the current one has gone out.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
-from .base import Kernel, pick
+from .base import MIN_DEPTH, Kernel, kernel, pick, row_burst_pixels
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,20 @@ class Window(Kernel):
         last_rows = sum(1 for oy in range(config["HO"]) if oy * sh - pt + config["KH"] - 1 >= h - 1)
         last_cols = sum(1 for ox in range(config["WO"]) if ox * sw - pl + config["KW"] - 1 >= w - 1)
         return last_rows * last_cols * config["KH"] * config["KW"] * config["CG"]
+
+    @classmethod
+    def deepen_fifos(cls, config, inputs, outputs, interval, consumer_of):
+        """Throughput: its output holds what its consumer takes during its longest pause between output rows. Frame
+        edges: its input holds the first window's input and a pixel, read while it writes its last rows. Row
+        bursts: the first stream whose consumer keeps the pipeline's pace holds (SH - 1) / SH of an output row."""
+        schedule = window_schedule(config)
+        (source,), (out,) = inputs, outputs
+        out.depth += math.ceil(schedule.row_gap * out.words / interval)
+        source.depth = max(source.depth, MIN_DEPTH + schedule.lead_words + source.pixel_words)
+        burst, consumer = out, consumer_of(out)
+        if consumer is not None and kernel(consumer.kernel).passes_row_bursts:
+            burst = consumer.outputs[0]
+        burst.depth += row_burst_pixels(config) * burst.pixel_words
 
     @classmethod
     def verilog_params(cls, config, inputs, outputs, layer):

@@ -23,8 +23,8 @@ from ..boards import Board
 from ..dataflow.graph import build_graph
 from ..dataflow.weights import ddr_weight_beats
 from ..kernels import kernel_costs
-from ..kernels.kernel_costs import RESOURCES
 from ..kernels.base import kernel, verilog_params
+from ..kernels.kernel_costs import RESOURCES
 
 
 def device_counts(resources: dict[str, float]) -> dict[str, float]:

@@ -43,13 +43,12 @@ from squeezeflow.hw import spec
 
 from .. import ir
 from ..boards import Board
-from ..dataflow import fifo
 from ..dataflow.graph import can_stream_weights, consumer_graph, pool_is_separable, window_lanes
 from ..errors import UserError
 from ..kernels import kernel_costs
 from ..kernels.base import kernel
-from ..kernels.mvau import streamed_mvau_cycles
 from ..kernels.kernel_costs import RESOURCES
+from ..kernels.mvau import streamed_input_depth, streamed_mvau_cycles, streamed_weights_depth
 from .estimate import estimate, process_cost
 
 DEFAULT_MAX_UTIL = 0.85
@@ -227,9 +226,9 @@ class Planner:
                             cost = (kernel_costs.mvau_cost(simd, pe, sf, nf, x.bits, layer.weight_bits,
                                                            layer.acc_bits, mac, storage, shift_bits=shift_bits,
                                                            group=group)
-                                    + kernel_costs.fifo_cost(simd * x.bits, fifo.streamed_input_depth(group * sf, sf))
+                                    + kernel_costs.fifo_cost(simd * x.bits, streamed_input_depth(group * sf, sf))
                                     + kernel_costs.fifo_cost(beats * spec.AXI_STREAM_BITS,
-                                                             fifo.streamed_weights_depth(sf)) + around)
+                                                             streamed_weights_depth(sf)) + around)
                             option_cycles = max(cycles, streamed_mvau_cycles(ho * wo, group, nf, sf, beats))
                             options.append(Option(simd, pe, mac, storage, 0 if rows == ho else rows, option_cycles,
                                                   cost_vector(cost)))
