@@ -8,7 +8,7 @@ from squeezeflow.host.preprocess import PreprocessSpec
 from .datasets import check_limit, labelled_images
 from .golden import golden_classifier
 from .ir import load_build
-from .quant.evaluate import accuracy
+from .quant.evaluate import accuracy, accuracy_text
 
 
 def add_arguments(parser):
@@ -28,6 +28,5 @@ def run(args) -> int:
     if args.json:
         print(json.dumps(result))
     else:
-        print(f"{net.name} (golden model): top-1 {100 * result['top1']:.2f}%  top-5 {100 * result['top5']:.2f}%  "
-              f"(n={result['n']})")
+        print(f"{net.name} (golden model): {accuracy_text(result)}  (n={result['n']})")
     return 0

@@ -20,16 +20,18 @@ import collections
 X64_QUANT_PRECISION = "session.x64quantprecision"
 
 
-def session(model, optimized: bool = False):
+def session(model, optimized: bool = False, quant_precision: bool = True):
     """An onnxruntime CPU session of `model` (a path, serialized bytes or an onnx.ModelProto): `optimized` runs the
     fused integer kernels (graph optimisations on), else the graph node by node (float convolutions of dequantized
-    values, as brevitas and qonnx compute it). Exact integer products either way (module docstring)."""
+    values, as brevitas and qonnx compute it). Exact integer products either way (module docstring), unless
+    `quant_precision` is off: onnxruntime's default, which only tests/test_onnxrt.py asks for, to show what the
+    option prevents."""
     import onnxruntime as ort
 
     options = ort.SessionOptions()
     options.graph_optimization_level = (ort.GraphOptimizationLevel.ORT_ENABLE_ALL if optimized
                                         else ort.GraphOptimizationLevel.ORT_DISABLE_ALL)
-    options.add_session_config_entry(X64_QUANT_PRECISION, "1")
+    options.add_session_config_entry(X64_QUANT_PRECISION, "1" if quant_precision else "0")
     options.log_severity_level = 3
     return ort.InferenceSession(unshare_initializers(model).SerializeToString(), options,
                                 providers=["CPUExecutionProvider"])

@@ -28,9 +28,6 @@ from ..kernels.base import MIN_DEPTH
 from . import fifo
 from .weights import weight_vectors
 
-TOP = spec.TOP
-
-
 OUTPUT = "output"  # the consumer name of the logits (the AXI output converter)
 DATAFLOW_VERSION = 1
 DATAFLOW_FILE = "dataflow.json"

@@ -49,7 +49,7 @@ class Mvau(Kernel):
 
     @classmethod
     def ideal_cycles(cls, config, port_words):
-        return max(*port_words, config["PIXELS"] * config["NF"] * config["SF"])  # a cycle per weight tile
+        return max(*port_words, Mvau.cycles(config))  # a cycle per weight tile, streamed or not
 
     @classmethod
     def lead_fraction(cls, config):

@@ -39,8 +39,7 @@ def run(args):
     if args.json:
         print(json.dumps(result))
     else:
-        print(f"{path.name}: top-1 {100 * result['top1']:.2f}%  top-5 {100 * result['top5']:.2f}%  "
-              f"(n={result['n']})")
+        print(f"{path.name}: {accuracy_text(result)}  (n={result['n']})")
 
 
 def torch_classifier(path, arch=None, preprocess=None):
@@ -124,3 +123,8 @@ def accuracy(classify, samples, spec, batch=16, desc="evaluating") -> dict:
             top5 += int((ranked == labels[:, None]).any(axis=1).sum())
             bar.update(len(chunk))
     return {"top1": top1 / len(samples), "top5": top5 / len(samples), "n": len(samples)}
+
+
+def accuracy_text(result: dict) -> str:
+    """An accuracy dict as the verbs print it: "top-1 65.00%  top-5 87.00%"."""
+    return f"top-1 {100 * result['top1']:.2f}%  top-5 {100 * result['top5']:.2f}%"

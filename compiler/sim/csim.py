@@ -33,7 +33,7 @@ from ..errors import UserError
 from ..golden import Golden, input_quantizer
 from ..ir import load_build
 from ..kernels.mvau import pixel_groups
-from ..quant.evaluate import accuracy
+from ..quant.evaluate import accuracy, accuracy_text
 
 CXXFLAGS = ["-std=c++17", "-O2", "-fPIC", "-pthread", "-Wall", "-Wextra", "-Wno-unknown-pragmas"]
 LIBRARY = "libsqueezeflow.so"
@@ -229,7 +229,7 @@ def run(args) -> int:
     if args.json:
         print(json.dumps(result))
     else:
-        accuracy = f"top-1 {100 * result['top1']:.2f}%  top-5 {100 * result['top5']:.2f}%  " if "top1" in result else ""
+        accuracy = f"{accuracy_text(result)}  " if "top1" in result else ""
         verdict = "bit-exact with the golden model" if result["bit_exact"] else \
             f"{result['mismatches']} image(s) DIFFER from the golden model; {result['first_difference']}"
         print(f"csim: {result['n']} images, {accuracy}{result['seconds_per_image']:.2f} s/image: {verdict}")

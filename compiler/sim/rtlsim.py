@@ -38,7 +38,7 @@ from ..errors import UserError
 from ..golden import Golden, input_quantizer
 from ..ir import load_build
 from ..kernels.base import kernel
-from ..quant.evaluate import accuracy
+from ..quant.evaluate import accuracy, accuracy_text
 
 # Verilator flags: WIDTH warnings flag every comparison of a sized signal with a 32-bit parameter in plain Verilog.
 VERILATOR_FLAGS = ["-Wno-WIDTH", "--x-assign", "fast", "--x-initial", "fast"]
@@ -254,7 +254,7 @@ def run(args) -> int:
     if args.json:
         print(json.dumps(result))
     else:
-        accuracy = f"top-1 {100 * result['top1']:.2f}%  top-5 {100 * result['top5']:.2f}%  " if "top1" in result else ""
+        accuracy = f"{accuracy_text(result)}  " if "top1" in result else ""
         verdict = "bit-exact with the golden model" if result["bit_exact"] else \
             f"{result['mismatches']} image(s) DIFFER from the golden model"
         print(f"rtlsim: {result['n']} images, {accuracy}latency {result['latency_cycles']} cycles, interval "
