@@ -8,6 +8,9 @@ from .errors import UserError
 
 @dataclass(frozen=True)
 class Board:
+    """A target board: its Vivado part and board part, the PS to build around, the device's resources and the
+    default PL clock."""
+
     name: str
     title: str
     part: str
@@ -23,6 +26,7 @@ class Board:
 
     @property
     def zynq_ultrascale(self) -> bool:
+        """Whether the PS is a Zynq UltraScale+ one (zynq_ultra_ps_e) rather than a Zynq-7000."""
         return self.ps == "zynq_ultra_ps_e"
 
     @property
@@ -52,6 +56,7 @@ BOARDS = {b.name: b for b in (
 
 
 def board(name: str) -> Board:
+    """The board called `name`; an unknown name -> UserError listing the known ones."""
     if name not in BOARDS:
         raise UserError(f"unknown board {name!r}", why=f"known: {', '.join(BOARDS)}")
     return BOARDS[name]

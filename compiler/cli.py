@@ -42,6 +42,8 @@ def _load(module_name: str):
 
 
 def main(argv=None) -> int:
+    """Run the verb in `argv` (default: sys.argv[1:]); returns its exit status, 2 after a UserError (printed as one
+    line) and 130 when interrupted."""
     # brevitas announces at import that an optional CUDA kernel package is missing: noise, not news
     warnings.filterwarnings("ignore", message="fast_hadamard_transform package not found")
     argv = sys.argv[1:] if argv is None else list(argv)

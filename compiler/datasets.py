@@ -118,5 +118,6 @@ def read_rgb(path: Path):
 
 
 def check_limit(limit):
+    """Reject a --limit below 1 with a UserError; None (no limit) passes."""
     if limit is not None and limit < 1:
         raise UserError(f"--limit must be at least 1, not {limit}")

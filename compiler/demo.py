@@ -18,6 +18,7 @@ from .datasets import foolbox_imagenet
 
 
 def step(title: str, argv: list[str]) -> None:
+    """Print `title` and the command, run it through the squeezeflow CLI, and exit with its status if it fails."""
     print(f"\n=== {title}\n$ squeezeflow {shlex.join(argv)}", flush=True)
     code = cli.main(argv)
     if code:
@@ -25,6 +26,7 @@ def step(title: str, argv: list[str]) -> None:
 
 
 def main(argv=None) -> int:
+    """Run the demo's steps (see the module docstring) into --out; a failing step exits with its status."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shared", default="../shared", help="the shared data folder (weights, photos)")
     parser.add_argument("--out", default="out", help="where models and builds go")

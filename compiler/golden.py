@@ -53,6 +53,7 @@ def conv_acc(x: np.ndarray, weight: np.ndarray, bias: np.ndarray, layer: ir.Conv
 
 
 def maxpool(x: np.ndarray, layer: ir.MaxPool) -> np.ndarray:
+    """Max pooling of an int64 NCHW batch: the max over each window's positions inside the input (ir.py's contract)."""
     h, w = x.shape[2:]
     _, ho, wo = layer.out_shape
     # Ceil-mode windows may hang over the bottom/right edge: pad with a value no integer input reaches.
@@ -64,11 +65,14 @@ def maxpool(x: np.ndarray, layer: ir.MaxPool) -> np.ndarray:
 
 
 def concat(xs: list[np.ndarray], layer: ir.Concat, in_zps: list[int]) -> np.ndarray:
+    """Channel concatenation of `xs`, each requantized into the output type (less its zero point, `in_zps`) where
+    the layer has a requant for it, else passed through."""
     parts = [x if rq is None else requantize(x - zp, rq) for x, rq, zp in zip(xs, layer.requant, in_zps)]
     return np.concatenate(parts, axis=1)
 
 
 def add(a: np.ndarray, b: np.ndarray, layer: ir.Add, in_zps: list[int]) -> np.ndarray:
+    """The bypass add of ir.py's contract: both inputs less their zero points, scaled, rounded once, clamped."""
     (ma, mb), (za, zb) = layer.multiplier, in_zps
     s = ma * (a - za) + mb * (b - zb)
     t = layer.out_type
@@ -76,6 +80,7 @@ def add(a: np.ndarray, b: np.ndarray, layer: ir.Add, in_zps: list[int]) -> np.nd
 
 
 def gap(x: np.ndarray, layer: ir.GlobalAvgPool, in_zero_point: int) -> np.ndarray:
+    """Global pooling: the per-channel sum of `x` less its zero point, (N, C), requantized when the layer says so."""
     s = (x - in_zero_point).sum(axis=(2, 3))
     return s if layer.requant is None else requantize(s, layer.requant)
 
@@ -126,5 +131,6 @@ def input_quantizer(net):
 
 
 def golden_classifier(net, arrays):
+    """float NCHW batch -> int64 logits (N, classes): quantized as the host driver does, then the golden model."""
     golden, quantize = Golden(net, arrays), input_quantizer(net)
     return lambda x: golden.run(quantize(x))

@@ -49,6 +49,7 @@ class QType:
     hi: int
 
     def same_encoding(self, other: QType) -> bool:
+        """Whether `other` has the same zero point, scale and range, so equal integers mean equal reals."""
         return (self.zero_point, self.scale, self.lo, self.hi) == (other.zero_point, other.scale, other.lo, other.hi)
 
 
@@ -67,6 +68,7 @@ class Requant:
 
     @property
     def relu(self) -> bool:
+        """Whether the clamp drops every value below the zero point: a fused ReLU."""
         return self.lo >= self.zero_point
 
     @property
@@ -126,10 +128,12 @@ class Conv(Layer):
 
     @property
     def fan_in(self) -> int:
+        """Input values per output value: input channels x kernel height x kernel width."""
         return self.in_channels * self.kernel[0] * self.kernel[1]
 
     @property
     def sf(self) -> int:
+        """SIMD words per output pixel at the current SIMD (simd_words)."""
         return simd_words(self.fan_in, self.simd)
 
     @property
@@ -211,37 +215,46 @@ class Network:
     clock_mhz: float = 250.0  # the PL clock the plan is made for (the board's default unless --clock)
 
     def layer(self, name: str) -> Layer:
+        """The layer called `name`; KeyError if there is none."""
         for layer in self.layers:
             if layer.name == name:
                 return layer
         raise KeyError(name)
 
     def consumers(self, name: str) -> list[Layer]:
+        """The layers that read `name` (a layer or NETWORK_INPUT), in stream order."""
         return [layer for layer in self.layers if name in layer.inputs]
 
     def shape_of(self, name: str) -> list[int]:
+        """The CHW shape of `name`'s output (a layer, or NETWORK_INPUT for the network input)."""
         return self.input_shape if name == NETWORK_INPUT else self.layer(name).out_shape
 
     def type_of(self, name: str) -> QType:
+        """The QType of `name`'s output (a layer, or NETWORK_INPUT for the network input)."""
         return self.input_type if name == NETWORK_INPUT else self.layer(name).out_type
 
     @property
     def output_layer(self) -> Layer:
+        """The layer whose output is the logits."""
         return self.layer(self.output)
 
     @property
     def num_classes(self) -> int:
+        """Classes of the logits: the output layer's channels."""
         return self.output_layer.out_shape[0]
 
     # --- serialisation -------------------------------------------------------------------------------------------
 
     def to_json(self) -> str:
+        """The ir.json text: every field, each layer with its `kind`, keys sorted so that equal networks give equal
+        bytes."""
         doc = dataclasses.asdict(self)
         doc["layers"] = [{"kind": layer.kind, **dataclasses.asdict(layer)} for layer in self.layers]
         return json.dumps(doc, indent=1, sort_keys=True) + "\n"
 
     @classmethod
     def from_json(cls, text: str) -> Network:
+        """The Network of an ir.json text; ValueError if another IR version wrote it."""
         doc = json.loads(text)
         if doc.get("ir_version") != IR_VERSION:
             raise ValueError(f"IR version {doc.get('ir_version')} is not {IR_VERSION}: recompile the model")
@@ -284,6 +297,7 @@ def load_arrays(path: Path) -> dict[str, np.ndarray]:
 
 
 def file_sha256(path: Path) -> str:
+    """The hex SHA-256 of a file's bytes."""
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 

@@ -17,7 +17,6 @@ import pytest
 from squeezeflow.compiler import cli, ir
 from squeezeflow.compiler.backends.shell import model_hash
 from squeezeflow.compiler.boards import board
-from squeezeflow.compiler.errors import UserError
 from squeezeflow.compiler.golden import Golden
 from squeezeflow.compiler.pipeline import compile_model, write_build
 from squeezeflow.compiler.sim import csim

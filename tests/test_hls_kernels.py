@@ -1,10 +1,10 @@
 """The HLS kernels (hw/hls/sf_*.h) in C simulation, case by case as their Verilog twins in tests/test_rtl_kernels.py.
 
 Every cocotb case whose kernel has an HLS twin (all but sf_fifo: in HLS the stream is the FIFO) runs through g++: a
-harness generated from tests/hls/kernel_tb.cpp.j2 instantiates the sf:: kernel with a configuration struct made from
-the case's Verilog parameters (TWINS below, the reverse of each kernel class's verilog_params) and its weight and per-channel
-tables laid out as the kernel header documents, calls it once a frame for the case's FRAMES frames with the words
-the cocotb testbench feeds (tb_<kernel>.expected), and every output word must equal the same golden words.
+harness generated from tests/hls/kernel_tb.cpp.j2 instantiates the sf:: kernel with its kernel class's Config made
+from the case's Verilog parameters (TWINS below, the reverse of each class's verilog_params) and its weight and
+per-channel tables laid out as the kernel header documents, calls it once a frame for the case's FRAMES frames with
+the words the cocotb testbench feeds (tb_<kernel>.expected), and every output word must equal the same golden words.
 
 Stalls: a C function runs to completion over unbounded queues, so timing cannot change what it computes; the cocotb
 run's input gaps and output backpressure have no C counterpart. Each stream is fed or drained by its own process over
@@ -34,8 +34,8 @@ import pytest
 from test_rtl_kernels import BENCHES, FRAMES, KERNEL_CASES, SIM_BUILD, make_case, shift_excess
 
 from squeezeflow.compiler.dataflow.graph import bank_lanes
-from squeezeflow.compiler.dataflow.weights import weight_tiles
-from squeezeflow.compiler.kernels.base import MIN_DEPTH, REGISTRY
+from squeezeflow.compiler.kernels.mvau import weight_tiles
+from squeezeflow.compiler.kernels.base import MIN_DEPTH, REGISTRY, Config, kernel
 from squeezeflow.compiler.sim.csim import ap_types_dir
 from squeezeflow.hw import spec
 
@@ -52,7 +52,7 @@ class Twin:
     """What the harness instantiates: sf::`kernel`<config>(streams..., tables...)."""
 
     kernel: str
-    config: list[tuple[str, str, object]]  # emit_hls's members: ("type" | "int" | "str", name, value)
+    config: Config  # the kernel class's Config, as the dataflow graph would make it
     ports: dict[str, str]  # stream -> word type, for every port of the case
     tables: list[dict] = field(default_factory=list)  # in the kernel's argument order, after the streams
 
@@ -69,13 +69,17 @@ def _word(bits: int) -> str:
     return f"ap_uint<{bits}>"
 
 
-def _ints(p: dict, names: str) -> list[tuple[str, str, int]]:
-    return [("int", name, int(p[name])) for name in names.split()]
+def _ints(p: dict, names: str) -> dict[str, int]:
+    return {name: int(p[name]) for name in names.split()}
 
 
-def _outputs(p: dict, lanes: int) -> list[tuple[str, str, str]]:
+def _outputs(p: dict, lanes: int) -> dict[str, str]:
     """out_t and out_word of a requantizing kernel: signed when its clamp reaches below zero."""
-    return [("type", "out_t", _lane(p["OUT_BITS"], p["LO"] < 0)), ("type", "out_word", _word(lanes * p["OUT_BITS"]))]
+    return {"out_t": _lane(p["OUT_BITS"], p["LO"] < 0), "out_word": _word(lanes * p["OUT_BITS"])}
+
+
+def _config(name: str, **members) -> Config:
+    return kernel(name).Config(**members)
 
 
 def _table(name: str, ctype: str, values) -> dict:
@@ -106,29 +110,28 @@ def _weight_table(p: dict, weight: np.ndarray, lanes: int) -> dict:
 def _mvau(case, arrays, words):
     p = case["params"]
     lanes = bank_lanes(p["SIMD"], p["W_BITS"])
-    config = [("str", "NAME", "conv"), ("type", "in_t", _lane(p["IN_BITS"], p["IN_SIGNED"])),
-              ("type", "in_word", _word(p["SIMD"] * p["IN_BITS"])), *_outputs(p, p["PE"]),
-              ("type", "w_t", _lane(p["W_BITS"], True)), ("type", "acc_t", _lane(p["ACC_BITS"], True)),
-              *_ints(p, "SIMD PE SF NF"),
-              ("int", "PIXELS", words["in"] // p["SF"]), ("int", "BANKS", p["SIMD"] // lanes),
-              ("int", "BANK_LANES", lanes), ("int", "BANK_BITS", lanes * p["W_BITS"]),
-              *_ints(p, "ACC_BITS MULT_BITS SHIFT_BITS SHIFT_BASE PRODUCT_BITS ZP LO HI MAC PACK_SHIFT REQUANT_UNITS")]
+    members = dict(NAME="conv", in_t=_lane(p["IN_BITS"], p["IN_SIGNED"]), in_word=_word(p["SIMD"] * p["IN_BITS"]),
+                   **_outputs(p, p["PE"]), w_t=_lane(p["W_BITS"], True), acc_t=_lane(p["ACC_BITS"], True),
+                   **_ints(p, "SIMD PE SF NF"), PIXELS=words["in"] // p["SF"], BANKS=p["SIMD"] // lanes,
+                   BANK_LANES=lanes, BANK_BITS=lanes * p["W_BITS"],
+                   **_ints(p, "ACC_BITS MULT_BITS SHIFT_BITS SHIFT_BASE PRODUCT_BITS ZP LO HI MAC PACK_SHIFT "
+                           "REQUANT_UNITS"))
     tables = [_table("bias", f"sf::rom_int<{p['ACC_BITS']}>", _per_channel(arrays["bias"], p["PE"])),
               *_requant_tables(p, arrays, p["PE"])]
     if "weight_words" not in case:
-        return Twin("mvau", config, {"in": "config::in_word", "out": "config::out_word"},
+        return Twin("mvau", _config("mvau", **members), {"in": "config::in_word", "out": "config::out_word"},
                     [_weight_table(p, arrays["weight"], lanes), *tables])
-    config += [*_ints(p, "GROUP"), ("int", "W_BEATS", p["W_WORD_BITS"] // spec.AXI_STREAM_BITS),
-               ("type", "w_word", _word(p["W_WORD_BITS"]))]
+    config = _config("mvau_streamed", **members, **_ints(p, "GROUP"),
+                     W_BEATS=p["W_WORD_BITS"] // spec.AXI_STREAM_BITS, w_word=_word(p["W_WORD_BITS"]))
     return Twin("mvau_streamed", config, {"in": "config::in_word", "w": "config::w_word", "out": "config::out_word"},
                 tables)
 
 
 def _requant(case, arrays, words):
     p = case["params"]
-    config = [("type", "in_t", _lane(p["IN_BITS"], p["IN_SIGNED"])), ("type", "diff_t", _lane(p["IN_BITS"] + 1, True)),
-              *_outputs(p, p["LANES"]), *_ints(p, "LANES CG"), ("int", "WORDS", words["in"]),
-              *_ints(p, "ZP_IN MULT_BITS SHIFT_BITS SHIFT_BASE PRODUCT_BITS ZP LO HI")]
+    config = _config("requant", in_t=_lane(p["IN_BITS"], p["IN_SIGNED"]), diff_t=_lane(p["IN_BITS"] + 1, True),
+                     **_outputs(p, p["LANES"]), **_ints(p, "LANES CG"), WORDS=words["in"],
+                     **_ints(p, "ZP_IN MULT_BITS SHIFT_BITS SHIFT_BASE PRODUCT_BITS ZP LO HI"))
     return Twin("requant", config, {"in": _word(p["LANES"] * p["IN_BITS"]), "out": "config::out_word"},
                 _requant_tables(p, arrays, p["LANES"]))
 
@@ -136,58 +139,58 @@ def _requant(case, arrays, words):
 def _window(case, arrays, words):
     p = case["params"]
     # the window only moves words: its lane type's sign matters to nothing but PAD, whose bits it keeps either way
-    config = [("type", "lane_t", _lane(p["BITS"], p["PAD"] < 0)), ("type", "word_t", _word(p["LANES"] * p["BITS"])),
-              *_ints(p, "LANES H W CG KH KW SH SW PT PL HO WO ROWS PAD")]
+    config = _config("window", lane_t=_lane(p["BITS"], p["PAD"] < 0), word_t=_word(p["LANES"] * p["BITS"]),
+                     **_ints(p, "LANES H W CG KH KW SH SW PT PL HO WO ROWS PAD"))
     return Twin("window", config, dict.fromkeys(["in", "out"], "config::word_t"))
 
 
 def _maxpool(case, arrays, words):
     p = case["params"]
-    config = [("type", "lane_t", _lane(p["BITS"], p["SIGNED"])), ("type", "word_t", _word(p["LANES"] * p["BITS"])),
-              *_ints(p, "LANES K CG"), ("int", "PIXELS", words["out"] // p["CG"])]
+    config = _config("maxpool", lane_t=_lane(p["BITS"], p["SIGNED"]), word_t=_word(p["LANES"] * p["BITS"]),
+                     **_ints(p, "LANES K CG"), PIXELS=words["out"] // p["CG"])
     return Twin("maxpool", config, dict.fromkeys(["in", "out"], "config::word_t"))
 
 
 def _pool(case, arrays, words):
     p = case["params"]
-    config = [("type", "lane_t", _lane(p["BITS"], p["SIGNED"])), ("type", "word_t", _word(p["LANES"] * p["BITS"])),
-              *_ints(p, "LANES CG H W KH KW SH SW PT PL HO WO NA NB")]
+    config = _config("pool", lane_t=_lane(p["BITS"], p["SIGNED"]), word_t=_word(p["LANES"] * p["BITS"]),
+                     **_ints(p, "LANES CG H W KH KW SH SW PT PL HO WO NA NB"))
     return Twin("pool", config, dict.fromkeys(["in", "out"], "config::word_t"))
 
 
 def _gap(case, arrays, words):
     p = case["params"]
-    config = [("type", "in_t", _lane(p["IN_BITS"], p["IN_SIGNED"])), ("type", "sum_t", _lane(p["SUM_BITS"], True)),
-              ("type", "out_word", _word(p["LANES"] * p["SUM_BITS"])), *_ints(p, "LANES CG PIXELS"),
-              ("int", "GROUP", p.get("GROUP", p["PIXELS"])), *_ints(p, "ZP"),
-              ("int", "CHANNEL_MAJOR", p.get("CHANNEL_MAJOR", 0))]
+    config = _config("gap", in_t=_lane(p["IN_BITS"], p["IN_SIGNED"]), sum_t=_lane(p["SUM_BITS"], True),
+                     out_word=_word(p["LANES"] * p["SUM_BITS"]), **_ints(p, "LANES CG PIXELS"),
+                     GROUP=int(p.get("GROUP", p["PIXELS"])), **_ints(p, "ZP"),
+                     CHANNEL_MAJOR=int(p.get("CHANNEL_MAJOR", 0)))
     return Twin("gap", config, {"in": _word(p["LANES"] * p["IN_BITS"]), "out": "config::out_word"})
 
 
 def _regroup(case, arrays, words):
     p = case["params"]
-    config = [("type", "lane_t", _lane(p["BITS"], False)), ("type", "in_word", _word(p["IN_LANES"] * p["BITS"])),
-              ("type", "out_word", _word(p["OUT_LANES"] * p["BITS"])), *_ints(p, "IN_LANES OUT_LANES"),
-              ("int", "IN_WORDS", words["in"]), *_ints(p, "BLOCK_WORDS")]
+    config = _config("regroup", lane_t=_lane(p["BITS"], False), in_word=_word(p["IN_LANES"] * p["BITS"]),
+                     out_word=_word(p["OUT_LANES"] * p["BITS"]), **_ints(p, "IN_LANES OUT_LANES"),
+                     IN_WORDS=words["in"], **_ints(p, "BLOCK_WORDS"))
     return Twin("regroup", config, {"in": "config::in_word", "out": "config::out_word"})
 
 
 def _duplicate(case, arrays, words):
-    config = [("type", "word_t", _word(case["params"]["WIDTH"])), ("int", "WORDS", words["in"])]
+    config = _config("duplicate", word_t=_word(case["params"]["WIDTH"]), WORDS=words["in"])
     return Twin("duplicate", config, dict.fromkeys(["in", "out0", "out1"], "config::word_t"))
 
 
 def _concat(case, arrays, words):
     p = case["params"]
-    config = [("type", "word_t", _word(p["WIDTH"])), *_ints(p, "CGA CGB"), ("int", "PIXELS", words["a"] // p["CGA"])]
+    config = _config("concat", word_t=_word(p["WIDTH"]), **_ints(p, "CGA CGB"), PIXELS=words["a"] // p["CGA"])
     return Twin("concat", config, dict.fromkeys(["a", "b", "out"], "config::word_t"))
 
 
 def _add(case, arrays, words):
     p = case["params"]
-    config = [("type", "a_t", _lane(p["A_BITS"], p["A_SIGNED"])), ("type", "b_t", _lane(p["B_BITS"], p["B_SIGNED"])),
-              *_outputs(p, p["LANES"]), *_ints(p, "LANES"), ("int", "WORDS", words["out"]),
-              *_ints(p, "MA MB ZA ZB SHIFT ZP LO HI SUM_BITS")]
+    config = _config("add", a_t=_lane(p["A_BITS"], p["A_SIGNED"]), b_t=_lane(p["B_BITS"], p["B_SIGNED"]),
+                     **_outputs(p, p["LANES"]), **_ints(p, "LANES"), WORDS=words["out"],
+                     **_ints(p, "MA MB ZA ZB SHIFT ZP LO HI SUM_BITS"))
     return Twin("add", config, {"a": _word(p["LANES"] * p["A_BITS"]), "b": _word(p["LANES"] * p["B_BITS"]),
                                 "out": "config::out_word"})
 
@@ -195,16 +198,16 @@ def _add(case, arrays, words):
 def _axis_in(case, arrays, words):
     p = case["params"]
     # values as wide as lanes: the sign only matters to a lane wider than a value; signed, as the network's input
-    config = [*_ints(p, "AXI_BITS VALUE_BITS"), ("type", "value_t", _lane(p["VALUE_BITS"], True)),
-              ("type", "lane_t", _lane(p["LANE_BITS"], True)), ("type", "word_t", _word(p["LANES"] * p["LANE_BITS"])),
-              *_ints(p, "LANES WORDS")]
+    config = _config("axis_in", **_ints(p, "AXI_BITS VALUE_BITS"), value_t=_lane(p["VALUE_BITS"], True),
+                     lane_t=_lane(p["LANE_BITS"], True), word_t=_word(p["LANES"] * p["LANE_BITS"]),
+                     **_ints(p, "LANES WORDS"))
     return Twin("axis_in", config, {"in": f"sf::axis_word<{p['AXI_BITS']}>", "out": "config::word_t"})
 
 
 def _axis_out(case, arrays, words):
     p = case["params"]
-    config = [*_ints(p, "AXI_BITS VALUE_BITS"), ("type", "lane_t", _lane(p["LANE_BITS"], p["LANE_SIGNED"])),
-              *_ints(p, "VALUES")]
+    config = _config("axis_out", **_ints(p, "AXI_BITS VALUE_BITS"), lane_t=_lane(p["LANE_BITS"], p["LANE_SIGNED"]),
+                     **_ints(p, "VALUES"))
     return Twin("axis_out", config, {"in": _word(p["LANE_BITS"]), "out": f"sf::axis_word<{p['AXI_BITS']}>"})
 
 

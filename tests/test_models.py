@@ -56,7 +56,7 @@ def test_state_dict_is_torchvisions(base):
 @pytest.mark.parametrize("size", [(64, 64), (227, 227), (97, 150)])
 def test_forward_matches_torchvision_definition(arch, size):
     torch.manual_seed(1)
-    base, bypass = arch.removesuffix("_bypass"), arch.endswith("_bypass")
+    base = arch.removesuffix("_bypass")
     model = build_float_model(arch, num_classes=7).eval()
     for p in model.parameters():  # random biases too, so every ReLU and pool boundary matters
         p.data.normal_(0, 0.1)

@@ -19,8 +19,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from squeezeflow.compiler.backends import emit_rtl
-from squeezeflow.compiler.kernels.base import kernel as kernel_class
+from squeezeflow.compiler.kernels.mvau import mvau_memories
+from squeezeflow.compiler.kernels.regroup import Regroup
+from squeezeflow.compiler.kernels.requant import requant_memory
 from squeezeflow.hw import spec
 
 RTL = Path(spec.__file__).resolve().parent / "rtl"
@@ -113,7 +114,7 @@ def _requant_case(rng, i):
     params.update(LANES=lanes, IN_BITS=in_bits, IN_SIGNED=int(in_signed), OUT_BITS=8, CG=channels // lanes,
                   ZP_IN=zp_in, PRODUCT_BITS=max(in_bits + 1 + MULT_BITS + 1, shift_max + 2))
     x = _uniform(rng, in_bits, in_signed, (FRAMES, channels, int(rng.integers(1, 4)), int(rng.integers(1, 4))))
-    image = emit_rtl.requant_memory(tables["mult"], shift_excess(params, tables), channels, lanes, params["SHIFT_BITS"])
+    image = requant_memory(tables["mult"], shift_excess(params, tables), channels, lanes, params["SHIFT_BITS"])
     return {"params": params}, {"x": x, **tables}, {"PARAM_FILE": image}
 
 
@@ -250,7 +251,7 @@ def _mvau(rng, i):
                   WEIGHT_STORAGE=spec.WEIGHT_STORAGES.index(storage),
                   REQUANT_UNITS=spec.requant_units(pe, fan_in // simd))
     pad_value = int(_uniform(rng, 8, signed, ()))
-    weights, param_image = emit_rtl.mvau_memories(weight, bias, tables["mult"], shift_excess(params, tables), simd,
+    weights, param_image = mvau_memories(weight, bias, tables["mult"], shift_excess(params, tables), simd,
                                                   pe, wbits, acc_bits, params["SHIFT_BITS"])
     case = {"params": params, "stride": [1, 1], "pad": pad, "out_hw": [h, w], "pad_value": pad_value}
     images = {"WEIGHT_FILE": weights, "PARAM_FILE": param_image}
@@ -364,5 +365,9 @@ def test_kernel(simulator, kernel, index, record_property):
     slack = SLACK_CYCLES + (FRAMES * (p["KH"] - p["PT"]) * p["W"] * p["CG"] if kernel == "window" else 0)
     assert result["cycles"] <= result["ideal"] + slack, result
     if kernel == "regroup":  # the planner's cycle model of the converter, its zero fill included (one register)
-        modelled = kernel_class("regroup").cycles({**p, "IN_WORDS": case["in_words"]})
+        bits = p["BITS"]
+        config = Regroup.Config(lane_t=f"ap_uint<{bits}>", in_word=f"ap_uint<{p['IN_LANES'] * bits}>",
+                                out_word=f"ap_uint<{p['OUT_LANES'] * bits}>", IN_LANES=p["IN_LANES"],
+                                OUT_LANES=p["OUT_LANES"], IN_WORDS=case["in_words"], BLOCK_WORDS=p["BLOCK_WORDS"])
+        modelled = Regroup.cycles(config)
         assert modelled <= result["cycles"] <= modelled + 1, (modelled, result)

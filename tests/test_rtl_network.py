@@ -100,10 +100,10 @@ def test_each_layer_on_its_own_runs_near_its_busiest_kernel(small, capsys):
     cycle; an MVAU spends one per weight tile) and well under twice that."""
     busiest = {}
     for p in graph.load(small).processes:
-        cfg = p.ints
+        cfg = p.config
         words = [s.words for s in p.inputs + p.outputs]
         if p.kernel in ("mvau", "mvau_streamed"):
-            words.append(cfg["PIXELS"] * cfg["NF"] * cfg["SF"])
+            words.append(cfg.PIXELS * cfg.NF * cfg.SF)
         busiest[p.owner] = max(busiest.get(p.owner, 0), *words)
     layers = rtlsim.layer_cycles(small)
     assert list(layers) == list(busiest)

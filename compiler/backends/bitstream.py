@@ -70,6 +70,9 @@ def add_arguments(parser):
 
 @dataclass
 class Cell:
+    """One cell of the block design: how create_bd_cell makes it, its CONFIG settings, and its pins on PL clock 0
+    and on the peripheral reset."""
+
     name: str
     create: str  # create_bd_cell arguments: "-type ip -vlnv ..." or "-type module -reference ..."
     config: dict = field(default_factory=dict)
@@ -79,6 +82,9 @@ class Cell:
 
 @dataclass
 class Design:
+    """The block design as data: the PS (`_ps`), the cells, the interface and plain nets, and the manifest's
+    `overlay` section."""
+
     ps: dict
     cells: list[Cell]
     intf_nets: list[tuple[str, str]]
@@ -121,6 +127,8 @@ def _dma(name: str, s2mm: bool) -> Cell:
 
 
 def block_design(net: ir.Network, board: Board, mhz: str, backend: str) -> Design:
+    """The block design of `net` on `board` with PL clock `mhz` (as the Tcl gets it) around the `backend`'s
+    accelerator (see the module docstring)."""
     ps = _ps(board, mhz)
     stream_in, stream_out = STREAMS[backend]
     ddr_layers = ddr_weight_layers(net)
@@ -203,6 +211,8 @@ def write_scripts(build: Path, net: ir.Network, mhz: float, backend: str, bitstr
 
 
 def missing_tools(backend: str) -> list[str]:
+    """The tools the flow needs that are not on PATH (vivado; for the HLS back end vitis_hls, or v++ and vitis-run);
+    empty when all are there."""
     missing = [] if shutil.which("vivado") else ["vivado"]
     if backend == "hls" and not shutil.which("vitis_hls") and not (shutil.which("v++") and shutil.which("vitis-run")):
         missing.insert(0, "vitis_hls (or v++ and vitis-run)")
@@ -236,6 +246,7 @@ def parse_timing(text: str) -> dict:
             values = dict(zip(re.split(r"\s{2,}", line.strip()), lines[i + 2].split()))
 
             def number(column):
+                """The table's value in `column`, or None when it is missing or not finite."""
                 value = float(values.get(column, "nan"))
                 return value if math.isfinite(value) else None
 
@@ -257,6 +268,7 @@ def parse_csynth(text: str, where: str) -> dict:
         raise UserError("the HLS synthesis report has no PerformanceEstimates/AreaEstimates", where)
 
     def number(node, path):
+        """The value at `path` under `node`: an int when it is all digits, else a float; None when absent or "undef"."""
         value = node.findtext(path)
         try:
             return int(value) if value is not None and value.strip().isdigit() else float(value)
@@ -301,6 +313,8 @@ def collect(build: Path, mhz: float, backend: str) -> dict | None:
 
 
 def check_timing(section: dict, mhz: float, report: Path) -> None:
+    """Raise a UserError when `section` (collect()'s `vivado` section) has a negative WNS, suggesting a clock that
+    would close timing (1 / (period - WNS), rounded down)."""
     wns = section["wns_ns"]
     if wns is not None and wns < 0:
         fmax = 1000 / (1000 / mhz - wns)

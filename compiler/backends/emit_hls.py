@@ -65,6 +65,7 @@ def emit(out_dir, net: ir.Network, arrays: dict[str, np.ndarray], graph: Graph) 
                    weight_headers=[f"weights/{ident(name)}.h" for name in graph.weights])
 
     def write(rel: str, template: str, **extra) -> None:
+        """Render `template` with the context (and `extra`) into out_dir/`rel`, creating its folder."""
         path = out_dir / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(env.get_template(template).render(**context, **extra))

@@ -33,7 +33,6 @@ from squeezeflow.hw import spec
 
 from .. import ir
 from ..dataflow.graph import Graph
-from ..dataflow.weights import weight_tiles
 from ..kernels.base import kernel, verilog_params
 from .shell import WEIGHT_IMAGE, model_hash, weights_from_ddr
 
@@ -43,49 +42,12 @@ LIBRARY = Path(spec.__file__).resolve().parent / "rtl"
 TEMPLATES = Path(templates.__file__).resolve().parent / "rtl"
 
 
-# --- memory images ------------------------------------------------------------------------------------------------
-
-def hex_words(fields: np.ndarray, widths) -> str:
-    """$readmemh text: one word per row of `fields` (words x fields integers), field i two's complement in
-    widths[i] bits, the first field lowest."""
-    fields = np.asarray(fields, dtype=np.int64)
-    widths = np.broadcast_to(np.asarray(widths, dtype=np.int64), fields.shape[1:])
-    offsets = np.concatenate([[0], np.cumsum(widths)[:-1]]).tolist()
-    masks = [(1 << int(w)) - 1 for w in widths]
-    digits = max(1, -(-int(widths.sum()) // 4))
-    lines = []
-    for row in fields.tolist():
-        word = 0
-        for value, offset, mask in zip(row, offsets, masks):
-            word |= (value & mask) << offset
-        lines.append(f"{word:0{digits}x}")
-    return "\n".join(lines) + "\n"
-
-
-def mvau_memories(weight, bias, mult, shift, simd: int, pe: int, weight_bits: int, acc_bits: int,
-                  shift_bits: int) -> tuple[str, str]:
-    """(WEIGHT_FILE, PARAM_FILE) images of sf_mvau for OIHW `weight` and per-output-channel bias, mult, shift."""
-    return (hex_words(weight_tiles(weight, simd, pe), weight_bits),
-            mvau_param_memory(bias, mult, shift, len(weight), pe, acc_bits, shift_bits))
-
-
-def mvau_param_memory(bias, mult, shift, channels: int, pe: int, acc_bits: int, shift_bits: int) -> str:
-    """PARAM_FILE image of sf_mvau: per neuron fold, each PE row's bias, multiplier and shift."""
-    per_channel = np.stack([np.broadcast_to(np.asarray(v, dtype=np.int64), (channels,)) for v in (bias, mult, shift)],
-                           -1)
-    return hex_words(per_channel.reshape(channels // pe, pe * 3), [acc_bits, spec.REQUANT_MULT_BITS, shift_bits] * pe)
-
-
-def requant_memory(mult, shift, channels: int, lanes: int, shift_bits: int) -> str:
-    """PARAM_FILE image of sf_requant: per channel group, each lane's multiplier then shift."""
-    per_channel = np.stack([np.broadcast_to(np.asarray(v, dtype=np.int64), (channels,)) for v in (mult, shift)], -1)
-    return hex_words(per_channel.reshape(channels // lanes, lanes * 2), [spec.REQUANT_MULT_BITS, shift_bits] * lanes)
-
-
 # --- the top level ------------------------------------------------------------------------------------------------
 
 @dataclass
 class Instance:
+    """An instance of a module: its Verilog parameters and its port connections."""
+
     name: str
     module: str
     params: list[tuple[str, str]]  # Verilog parameter -> literal
@@ -94,6 +56,8 @@ class Instance:
 
 @dataclass
 class Wire:
+    """A wire between two instances of a block; `msb` is its width minus one."""
+
     name: str
     msb: int
 
@@ -171,15 +135,13 @@ class Design:
                 inst.connections += self.stream(port, ends[s][1])
             for port, s in zip(k.out_ports, p.outputs):
                 inst.connections += self.stream(port, ends[s][0])
-            if p.kernel == "mvau":  # weights on chip: the weight stream port, W_WORD_BITS's default 64 bits, unused
-                inst.connections += [("w_tdata", "64'd0"), ("w_tvalid", "1'b0"), ("w_tready", "")]
-            if p.kernel == "axis_in":  # from the top's `in` or WEIGHTS_PORT, the HLS call's first argument
-                top_port, c = p.args[0], p.ints
-                beats = -(-c["WORDS"] * c["LANES"] * c["VALUE_BITS"] // c["AXI_BITS"])
-                ports.append(Port(f"{prefix}{top_port}", spec.AXI_STREAM_BITS - 1, False, beats,
+            inst.connections += list(k.tie_offs)
+            if k.axi_port == "in":  # from the top's `in` or WEIGHTS_PORT, the HLS call's first argument
+                top_port = p.args[0]
+                ports.append(Port(f"{prefix}{top_port}", spec.AXI_STREAM_BITS - 1, False, k.beats(p.config),
                                   f"AXI4-Stream {top_port}"))
                 inst.connections += self.stream("in", f"{prefix}{top_port}")
-            if p.kernel == "axis_out":
+            if k.axi_port == "out":
                 ports.append(Port(f"{prefix}out", spec.AXI_STREAM_BITS - 1, True, output_beats(self.net.num_classes),
                                   "AXI4-Stream output", [("tlast", 0), ("tkeep", spec.AXI_STREAM_BITS // 8 - 1)]))
                 inst.connections += self.stream("out", f"{prefix}out") + [
@@ -195,27 +157,15 @@ class Design:
 
     @staticmethod
     def stream(port: str, signal: str) -> list[tuple[str, str]]:
+        """The connections of stream port `port` to the signals of `signal`: _tdata, _tvalid and _tready."""
         return [(f"{port}_{f}", f"{signal}_{f}") for f in ("tdata", "tvalid", "tready")]
 
     def files(self, p) -> dict[str, str]:
-        """The memory images of process `p` (weights, per-channel parameters), registered in self.memories."""
-        if p.kernel not in ("mvau", "mvau_streamed", "requant"):
-            return {}
-        cfg = p.ints
-        tables = {t.name: t for t in self.graph.tables[p.owner]}
-        mult, shift = (_per_channel(tables[name]) for name in p.args[-2:])
-        if p.kernel == "requant":
-            images = {"PARAM_FILE": requant_memory(mult, shift, mult.size, cfg["LANES"], cfg["SHIFT_BITS"])}
-        else:
-            layer = self.net.layer(p.owner)
-            weight = self.arrays[f"{layer.name}.weight"]
-            images = {"PARAM_FILE": mvau_param_memory(_per_channel(tables[p.args[-3]]), mult, shift, len(weight),
-                                                      cfg["PE"], cfg["ACC_BITS"], cfg["SHIFT_BITS"])}
-            if p.kernel == "mvau":  # streamed weights come in through the weights port, not from a memory image
-                images = {"WEIGHT_FILE": hex_words(weight_tiles(weight, cfg["SIMD"], cfg["PE"]), layer.weight_bits),
-                          **images}
+        """The memory images of process `p` (its kernel's memory_images), registered in self.memories."""
+        tables = {t.name: _per_channel(t) for t in self.graph.tables.get(p.owner, [])}
+        weight = self.arrays.get(f"{p.owner}.weight")
         paths = {}
-        for name, image in images.items():
+        for name, image in kernel(p.kernel).memory_images(p.config, p.args, tables, weight).items():
             path = f"mem/{p.cfg}_{name.split('_')[0].lower()}s.hex"
             self.memories[path] = image
             paths[name] = path
@@ -243,6 +193,7 @@ def emit(out_dir, net: ir.Network, arrays: dict[str, np.ndarray], graph: Graph) 
     (out_dir / "mem").mkdir()
 
     def write(name: str, template: str | None = None, **extra) -> None:
+        """Render `template` (default: `name`.j2) with the context (and `extra`) into out_dir/`name`."""
         (out_dir / name).write_text(env.get_template(template or f"{name}.j2").render(**context, **extra))
 
     for name in ("top.v", "harness.cpp", "layers.v", "layers_harness.cpp"):

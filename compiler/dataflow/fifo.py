@@ -85,10 +85,10 @@ def size(graph) -> None:
     """Set the depth of every stream of `graph` (graph.Graph) by the rules of the module docstring: every stream
     MIN_DEPTH and a pixel, then what each process's kernel needs around it (its class's deepen_fifos, in
     topological order), then the deadlock rule at the joins."""
-    interval = max(kernel(p.kernel).cycles(p.ints) for p in graph.processes)
+    interval = max(kernel(p.kernel).cycles(p.config) for p in graph.processes)
     consumers = {id(s): p for p in graph.processes for s in p.inputs}
     for s in graph.streams:
         s.depth = MIN_DEPTH + s.pixel_words
     for p in graph.processes:
-        kernel(p.kernel).deepen_fifos(p.ints, p.inputs, p.outputs, interval, lambda s: consumers.get(id(s)))
+        kernel(p.kernel).deepen_fifos(p.config, p.inputs, p.outputs, interval, lambda s: consumers.get(id(s)))
     _deadlock_depths(graph)

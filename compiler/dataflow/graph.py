@@ -7,8 +7,8 @@ duplicator; and a data-width converter (sf::regroup) sits wherever a producer's 
 what its consumer reads (SIMD). Stream depths are the FIFO sizing's (compiler/dataflow/fifo.py). Every number the
 back ends lay out (widths, depths, folded counts) is computed here.
 
-Process configurations are the HLS kernels' members ("type" and "int" entries); compiler/backends/emit_rtl.py maps
-them to the Verilog twins' parameters.
+A process's configuration is its kernel's typed `Config` (compiler/kernels/): the HLS configuration struct's
+members, from which the kernel class also derives the Verilog twin's parameters.
 """
 from __future__ import annotations
 
@@ -24,12 +24,20 @@ from squeezeflow.hw import spec
 
 from .. import ir
 from ..errors import UserError
-from ..kernels.base import MIN_DEPTH
+from ..kernels.axis import AxisInConfig, AxisOutConfig
+from ..kernels.base import MIN_DEPTH, Config, kernel
+from ..kernels.duplicate import DuplicateConfig
+from ..kernels.gap import GapConfig
+from ..kernels.join import AddConfig, ConcatConfig
+from ..kernels.mvau import MvauConfig, MvauStreamedConfig, weight_vectors
+from ..kernels.pool import MaxPoolConfig, PoolConfig
+from ..kernels.regroup import RegroupConfig
+from ..kernels.requant import RequantConfig
+from ..kernels.window import WindowConfig
 from . import fifo
-from .weights import weight_vectors
 
 OUTPUT = "output"  # the consumer name of the logits (the AXI output converter)
-DATAFLOW_VERSION = 1
+DATAFLOW_VERSION = 2
 DATAFLOW_FILE = "dataflow.json"
 
 
@@ -81,13 +89,13 @@ class Stream:
 
 @dataclass(eq=False)
 class Process:
-    """One kernel call: its kernel (a class of compiler/kernels/), its HLS configuration members, the streams it
-    reads and writes, and the layer that owns it."""
+    """One kernel call: its kernel (a class of compiler/kernels/), its configuration, the streams it reads and
+    writes, and the layer that owns it."""
 
     name: str
     kernel: str  # sf::<kernel> of hw/hls/
     owner: str  # the layer whose header holds its configuration ("input"/"output" for the port converters)
-    config: list[tuple[str, str, object]]  # ("type" | "int" | "str", member name, value)
+    config: Config  # its kernel's Config
     inputs: list[Stream]
     outputs: list[Stream]
     args: list[str]  # C arguments of the call
@@ -97,10 +105,6 @@ class Process:
     def cfg(self) -> str:
         return ident(self.name)
 
-    @property
-    def ints(self) -> dict[str, int]:
-        """The integer members of the configuration: the kernel's sizes and constants."""
-        return {name: value for kind, name, value in self.config if kind == "int"}
 
 
 @dataclass
@@ -134,7 +138,7 @@ class Graph:
                          "pixels": s.pixels, "depth": s.depth, "channel_major": s.channel_major, "group": s.group}
                         for s in self.streams],
             "processes": [{"name": p.name, "kernel": p.kernel, "owner": p.owner,
-                           "config": [list(member) for member in p.config], "inputs": [s.name for s in p.inputs],
+                           "config": p.config.to_dict(), "inputs": [s.name for s in p.inputs],
                            "outputs": [s.name for s in p.outputs], "args": p.args, "lead": p.lead}
                           for p in self.processes],
             "tables": {owner: [vars(t) for t in tables] for owner, tables in self.tables.items()},
@@ -158,7 +162,7 @@ class Graph:
                              for layer, w in doc["weights"].items()},
                     taps={layer: streams[name] for layer, name in doc["taps"].items()})
         for d in doc["processes"]:
-            p = Process(d["name"], d["kernel"], d["owner"], [tuple(member) for member in d["config"]],
+            p = Process(d["name"], d["kernel"], d["owner"], kernel(d["kernel"]).Config(**d["config"]),
                         [streams[n] for n in d["inputs"]], [streams[n] for n in d["outputs"]], d["args"], d["lead"])
             for s in p.outputs:
                 s.producer = p
@@ -242,8 +246,11 @@ def _hex(values: np.ndarray, bits: int) -> np.ndarray:
 
 
 class _Builder:
-    def __init__(self, net: ir.Network, arrays: dict[str, np.ndarray], weights: bool):
-        self.net, self.arrays, self.g, self.with_weights = net, arrays, Graph(), weights
+    """Builds a Graph layer by layer. Without `tables` (the planner's graphs) no constant table is laid out: the
+    processes name theirs, and `arrays` are not read."""
+
+    def __init__(self, net: ir.Network, arrays: dict[str, np.ndarray], weights: bool, tables: bool = True):
+        self.net, self.arrays, self.g, self.with_weights, self.with_tables = net, arrays, Graph(), weights, tables
         self.edges: dict[tuple[str, str], Stream] = {}  # (producer, consumer) -> the stream the consumer reads
 
     # --- graph plumbing ------------------------------------------------------------------------------------------
@@ -256,15 +263,19 @@ class _Builder:
     def typed(self, name: str, qtype: ir.QType, lanes: int, channels: int, pixels: int) -> Stream:
         return self.stream(name, qtype.bits, qtype.signed, lanes, channels, pixels)
 
-    def process(self, name, kernel, owner, config, inputs, outputs, args, lead=0) -> Process:
-        p = Process(name, kernel, owner, config, inputs, outputs, args, lead)
+    def process(self, name, owner, config: Config, inputs, outputs, args, lead=0) -> Process:
+        """A call of the kernel whose configuration `config` is."""
+        p = Process(name, config.kernel, owner, config, inputs, outputs, args, lead)
         for s in outputs:
             s.producer = p
         self.g.processes.append(p)
         return p
 
-    def table(self, owner: str, name: str, ctype: str, values: np.ndarray) -> str:
-        self.g.tables.setdefault(owner, []).append(Table(name, ctype, list(values.shape), values.tolist()))
+    def table(self, owner: str, name: str, ctype: str, values) -> str:
+        """Lay out table `name` of `owner` (values: an array, or a function giving it) and return its name."""
+        if self.with_tables:
+            values = values() if callable(values) else values
+            self.g.tables.setdefault(owner, []).append(Table(name, ctype, list(values.shape), values.tolist()))
         return name
 
     def publish(self, name: str, s: Stream) -> None:
@@ -279,7 +290,7 @@ class _Builder:
         branches = [self.stream(f"{name}->{c}", s.bits, s.signed, s.lanes, s.channels, s.pixels) for c in consumers]
         for b in branches:
             b.channel_major, b.group = s.channel_major, s.group
-        self.process(f"{name}:dup", "duplicate", name, [("type", "word_t", s.word), ("int", "WORDS", s.words)],
+        self.process(f"{name}:dup", name, DuplicateConfig(word_t=s.word, WORDS=s.words),
                      [s], branches, [s.var] + [b.var for b in branches])
         for consumer, branch in zip(consumers, branches):
             self.edges[(name, consumer)] = branch
@@ -293,10 +304,9 @@ class _Builder:
         if s.lanes % lanes and lanes % s.lanes:
             s = self.regroup(s, math.gcd(s.lanes, lanes), owner)
         out = self.stream(f"{s.name}@{lanes}", s.bits, s.signed, lanes, -(-s.channels // lanes) * lanes, s.pixels)
-        self.process(out.name, "regroup", owner,
-                     [("type", "lane_t", s.lane), ("type", "in_word", s.word), ("type", "out_word", out.word),
-                      ("int", "IN_LANES", s.lanes), ("int", "OUT_LANES", lanes), ("int", "IN_WORDS", s.words),
-                      ("int", "BLOCK_WORDS", s.pixel_words)],
+        self.process(out.name, owner,
+                     RegroupConfig(lane_t=s.lane, in_word=s.word, out_word=out.word, IN_LANES=s.lanes,
+                                   OUT_LANES=lanes, IN_WORDS=s.words, BLOCK_WORDS=s.pixel_words),
                      [s], [out], [s.var, out.var])
         return out
 
@@ -305,21 +315,18 @@ class _Builder:
         ho, wo = out_hw
         out = self.stream(f"{owner}:window", s.bits, s.signed, s.lanes, kernel[0] * kernel[1] * c, ho * wo)
         rows = kernel[0] + stride[0]
-        self.process(out.name, "window", owner,
-                     [("type", "lane_t", s.lane), ("type", "word_t", s.word), ("int", "LANES", s.lanes),
-                      ("int", "H", h), ("int", "W", w), ("int", "CG", c // s.lanes), ("int", "KH", kernel[0]),
-                      ("int", "KW", kernel[1]), ("int", "SH", stride[0]), ("int", "SW", stride[1]),
-                      ("int", "PT", pad[0]), ("int", "PL", pad[1]), ("int", "HO", ho), ("int", "WO", wo),
-                      ("int", "ROWS", rows), ("int", "PAD", pad_value)],
+        self.process(out.name, owner,
+                     WindowConfig(lane_t=s.lane, word_t=s.word, LANES=s.lanes, H=h, W=w, CG=c // s.lanes,
+                                  KH=kernel[0], KW=kernel[1], SH=stride[0], SW=stride[1], PT=pad[0], PL=pad[1],
+                                  HO=ho, WO=wo, ROWS=rows, PAD=pad_value),
                      [s], [out], [s.var, out.var], lead=window_lead(h, w, kernel, stride, pad, ho, wo))
         return out
 
-    def requant_tables(self, owner: str, prefix: str, rq: ir.Requant, channels: int,
-                       shape) -> tuple[str, str, list[tuple[str, str, object]]]:
+    def requant_tables(self, owner: str, prefix: str, rq: ir.Requant, channels: int, shape) -> tuple[str, str]:
         """Per-channel multiplier and shift tables, laid out as `shape` (a 2-D reshape of the channel index,
-        transposed so that dimension 0 is the parallel one); returns their names and the configuration members
-        SHIFT_BITS and SHIFT_BASE: the shift table holds each channel's excess over the least shift, so that the
-        rounding's barrel shifter spans only their spread (sf_round_clamp.v)."""
+        transposed so that dimension 0 is the parallel one); returns their names. The shift table holds each
+        channel's excess over the least shift (the configurations' SHIFT_BASE), so that the rounding's barrel
+        shifter spans only their spread (sf_round_clamp.v)."""
         mult = np.broadcast_to(np.asarray(rq.multiplier, np.int64), (channels,))
         shift = np.broadcast_to(np.asarray(rq.shift, np.int64), (channels,))
         base = rq.shift_base
@@ -327,22 +334,20 @@ class _Builder:
         return (self.table(owner, f"{ident(prefix)}_mult", f"sf::rom_uint<{spec.REQUANT_MULT_BITS}>",
                            mult.reshape(cols, rows).T),
                 self.table(owner, f"{ident(prefix)}_shift", f"sf::rom_uint<{rq.shift_bits}>",
-                           (shift - base).reshape(cols, rows).T),
-                [("int", "SHIFT_BITS", rq.shift_bits), ("int", "SHIFT_BASE", base)])
+                           (shift - base).reshape(cols, rows).T))
 
     def requant(self, name: str, owner: str, s: Stream, rq: ir.Requant, zp_in: int, out_type: ir.QType) -> Stream:
         out = self.typed(name, out_type, s.lanes, s.channels, s.pixels)
         cg = s.channels // s.lanes
-        mult, shift, shift_config = self.requant_tables(owner, name, rq, s.channels, (s.lanes, cg))
+        mult, shift = self.requant_tables(owner, name, rq, s.channels, (s.lanes, cg))
         diff_bits = s.bits + 1
         product_bits = max(diff_bits + spec.REQUANT_MULT_BITS + 1, max(rq.shift) + 2)
-        self.process(name, "requant", owner,
-                     [("type", "in_t", s.lane), ("type", "diff_t", _lane_type(diff_bits, True)),
-                      ("type", "out_t", out.lane), ("type", "out_word", out.word), ("int", "LANES", s.lanes),
-                      ("int", "CG", cg), ("int", "WORDS", s.words), ("int", "ZP_IN", zp_in),
-                      ("int", "MULT_BITS", spec.REQUANT_MULT_BITS), *shift_config,
-                      ("int", "PRODUCT_BITS", product_bits), ("int", "ZP", rq.zero_point), ("int", "LO", rq.lo),
-                      ("int", "HI", rq.hi)],
+        self.process(name, owner,
+                     RequantConfig(in_t=s.lane, diff_t=_lane_type(diff_bits, True), out_t=out.lane,
+                                   out_word=out.word, LANES=s.lanes, CG=cg, WORDS=s.words, ZP_IN=zp_in,
+                                   MULT_BITS=spec.REQUANT_MULT_BITS, SHIFT_BITS=rq.shift_bits,
+                                   SHIFT_BASE=rq.shift_base, PRODUCT_BITS=product_bits, ZP=rq.zero_point, LO=rq.lo,
+                                   HI=rq.hi),
                      [s], [out], [s.var, out.var, mult, shift])
         return out
 
@@ -356,18 +361,18 @@ class _Builder:
         if t.bits > value_bits:
             raise UserError(f"the input is {t.bits}-bit; the input stream carries {value_bits}-bit values")
         s = self.typed(ir.NETWORK_INPUT, t, input_lanes(first) if isinstance(first, ir.Conv) else 1, c, h * w)
-        self.process("input", "axis_in", "input",
-                     [("int", "AXI_BITS", spec.AXI_STREAM_BITS), ("int", "VALUE_BITS", value_bits),
-                      ("type", "value_t", _lane_type(value_bits, t.signed)), ("type", "lane_t", s.lane),
-                      ("type", "word_t", s.word), ("int", "LANES", s.lanes), ("int", "WORDS", s.words)],
+        self.process("input", "input",
+                     AxisInConfig(AXI_BITS=spec.AXI_STREAM_BITS, VALUE_BITS=value_bits,
+                                  value_t=_lane_type(value_bits, t.signed), lane_t=s.lane, word_t=s.word,
+                                  LANES=s.lanes, WORDS=s.words),
                      [], [s], ["in", s.var])
         self.publish(ir.NETWORK_INPUT, s)
         for layer in net.layers:
             getattr(self, f"_{layer.kind}")(layer)
         logits = self.regroup(self.edges[(net.output, OUTPUT)], 1, OUTPUT)
-        self.process(OUTPUT, "axis_out", OUTPUT,
-                     [("int", "AXI_BITS", spec.AXI_STREAM_BITS), ("int", "VALUE_BITS", 8 * spec.OUTPUT_BYTES_PER_VALUE),
-                      ("type", "lane_t", logits.lane), ("int", "VALUES", net.num_classes)],
+        self.process(OUTPUT, OUTPUT,
+                     AxisOutConfig(AXI_BITS=spec.AXI_STREAM_BITS, VALUE_BITS=8 * spec.OUTPUT_BYTES_PER_VALUE,
+                                   lane_t=logits.lane, VALUES=net.num_classes),
                      [logits], [], [logits.var, "out"])
         fifo.size(self.g)
         return self.g
@@ -377,6 +382,10 @@ class _Builder:
 
     def _conv(self, layer: ir.Conv) -> None:
         (x,) = self._inputs(layer)
+        self.publish(layer.name, self.conv(layer, x))
+
+    def conv(self, layer: ir.Conv, x: Stream) -> Stream:
+        """The processes of convolution `layer` reading `x`: regroups, window, MVAU; returns its output stream."""
         shape = self.net.shape_of(layer.inputs[0])
         o, ho, wo = layer.out_shape
         x = self.regroup(x, input_lanes(layer), layer.name)
@@ -390,35 +399,31 @@ class _Builder:
         prefix = ident(layer.name)
         rq = layer.requant
         bias = self.table(layer.name, f"{prefix}_bias", f"sf::rom_int<{layer.acc_bits}>",
-                          self.arrays[f"{layer.name}.bias"].astype(np.int64).reshape(nf, layer.pe).T)
-        mult, shift, shift_config = self.requant_tables(layer.name, layer.name, rq, o, (layer.pe, nf))
+                          lambda: self.arrays[f"{layer.name}.bias"].astype(np.int64).reshape(nf, layer.pe).T)
+        mult, shift = self.requant_tables(layer.name, layer.name, rq, o, (layer.pe, nf))
         product_bits = max(layer.acc_bits + spec.REQUANT_MULT_BITS + 1, max(rq.shift) + 2)
-        config = [("str", "NAME", layer.name), ("type", "in_t", x.lane), ("type", "in_word", x.word),
-                  ("type", "out_t", out.lane), ("type", "out_word", out.word),
-                  ("type", "w_t", _lane_type(layer.weight_bits, True)),
-                  ("type", "acc_t", _lane_type(layer.acc_bits, True)), ("int", "SIMD", layer.simd),
-                  ("int", "PE", layer.pe), ("int", "SF", sf), ("int", "NF", nf), ("int", "PIXELS", ho * wo),
-                  ("int", "BANKS", banks), ("int", "BANK_LANES", lanes), ("int", "BANK_BITS", bank_bits),
-                  ("int", "ACC_BITS", layer.acc_bits), ("int", "MULT_BITS", spec.REQUANT_MULT_BITS),
-                  *shift_config, ("int", "PRODUCT_BITS", product_bits),
-                  ("int", "ZP", rq.zero_point), ("int", "LO", rq.lo), ("int", "HI", rq.hi),
-                  ("int", "MAC", spec.MAC_IMPLS.index(layer.mac)),
-                  ("int", "PACK_SHIFT", spec.pack_shift(x.bits, x.signed, layer.weight_bits, layer.simd)),
-                  ("int", "REQUANT_UNITS", spec.requant_units(layer.pe, sf))]
+        config = dict(NAME=layer.name, in_t=x.lane, in_word=x.word, out_t=out.lane, out_word=out.word,
+                      w_t=_lane_type(layer.weight_bits, True), acc_t=_lane_type(layer.acc_bits, True),
+                      SIMD=layer.simd, PE=layer.pe, SF=sf, NF=nf, PIXELS=ho * wo, BANKS=banks, BANK_LANES=lanes,
+                      BANK_BITS=bank_bits, ACC_BITS=layer.acc_bits, MULT_BITS=spec.REQUANT_MULT_BITS,
+                      SHIFT_BITS=rq.shift_bits, SHIFT_BASE=rq.shift_base, PRODUCT_BITS=product_bits,
+                      ZP=rq.zero_point, LO=rq.lo, HI=rq.hi, MAC=spec.MAC_IMPLS.index(layer.mac),
+                      PACK_SHIFT=spec.pack_shift(x.bits, x.signed, layer.weight_bits, layer.simd),
+                      REQUANT_UNITS=spec.requant_units(layer.pe, sf))
         if layer.weight_storage == "ddr":
             weights = self.weight_stream(layer, nf * sf * layer.weight_passes)
             out.channel_major, out.group = True, layer.weight_group
-            self.process(layer.name, "mvau_streamed", layer.name,
-                         config + [("int", "GROUP", layer.weight_group), ("int", "W_BEATS", weights.lanes),
-                                   ("type", "w_word", weights.word)],
+            self.process(layer.name, layer.name,
+                         MvauStreamedConfig(**config, GROUP=layer.weight_group, W_BEATS=weights.lanes,
+                                            w_word=weights.word),
                          [x, weights], [out], [x.var, weights.var, out.var, bias, mult, shift])
         else:
             if self.with_weights:
                 self.g.weights[layer.name] = (self.weight_table(layer, prefix, lanes, banks, bank_bits),
                                               layer.weight_storage)
-            self.process(layer.name, "mvau", layer.name, config,
+            self.process(layer.name, layer.name, MvauConfig(**config),
                          [x], [out], [x.var, out.var, f"{prefix}_weights", bias, mult, shift])
-        self.publish(layer.name, out)
+        return out
 
     def weight_stream(self, layer: ir.Conv, tiles: int) -> Stream:
         """The stream of `layer`'s weight tiles from the top's WEIGHTS_PORT (hw/spec.py): AXI beats, then a tile
@@ -434,10 +439,9 @@ class _Builder:
         beats = spec.weight_tile_beats(layer.pe, layer.simd, layer.weight_bits)
         # one lane per beat, signed because csim computes lanes in int64 (only the bits matter)
         axi = self.stream(f"{layer.name}:weights", spec.AXI_STREAM_BITS, True, 1, beats, tiles)
-        self.process(axi.name, "axis_in", layer.name,
-                     [("int", "AXI_BITS", spec.AXI_STREAM_BITS), ("int", "VALUE_BITS", spec.AXI_STREAM_BITS),
-                      ("type", "value_t", axi.lane), ("type", "lane_t", axi.lane), ("type", "word_t", axi.word),
-                      ("int", "LANES", 1), ("int", "WORDS", axi.words)],
+        self.process(axi.name, layer.name,
+                     AxisInConfig(AXI_BITS=spec.AXI_STREAM_BITS, VALUE_BITS=spec.AXI_STREAM_BITS, value_t=axi.lane,
+                                  lane_t=axi.lane, word_t=axi.word, LANES=1, WORDS=axi.words),
                      [], [axi], [spec.WEIGHTS_PORT, axi.var])
         return self.regroup(axi, beats, layer.name)
 
@@ -462,21 +466,18 @@ class _Builder:
         out = self.typed(layer.name, layer.out_type, x.lanes, c, ho * wo)
         if pool_is_separable(shape[1:], layer.kernel, layer.stride, layer.pad, (ho, wo)):
             (kh, kw), (sh, sw), (pt, pl) = layer.kernel, layer.stride, layer.pad[:2]
-            self.process(layer.name, "pool", layer.name,
-                         [("type", "lane_t", x.lane), ("type", "word_t", x.word), ("int", "LANES", x.lanes),
-                          ("int", "CG", c // x.lanes), ("int", "H", shape[1]), ("int", "W", shape[2]),
-                          ("int", "KH", kh), ("int", "KW", kw), ("int", "SH", sh), ("int", "SW", sw),
-                          ("int", "PT", pt), ("int", "PL", pl), ("int", "HO", ho), ("int", "WO", wo),
-                          ("int", "NA", -(-kw // sw)), ("int", "NB", -(-kh // sh))],
+            self.process(layer.name, layer.name,
+                         PoolConfig(lane_t=x.lane, word_t=x.word, LANES=x.lanes, CG=c // x.lanes, H=shape[1],
+                                    W=shape[2], KH=kh, KW=kw, SH=sh, SW=sw, PT=pt, PL=pl, HO=ho, WO=wo,
+                                    NA=-(-kw // sw), NB=-(-kh // sh)),
                          [x], [out], [x.var, out.var],
                          lead=window_lead(shape[1], shape[2], layer.kernel, layer.stride, layer.pad, ho, wo))
         else:
             lowest = -(1 << (x.bits - 1)) if x.signed else 0  # pads ceil-mode overhang: the max never picks it
             win = self.window(layer.name, x, shape, layer.kernel, layer.stride, layer.pad, (ho, wo), lowest)
-            self.process(layer.name, "maxpool", layer.name,
-                         [("type", "lane_t", x.lane), ("type", "word_t", x.word), ("int", "LANES", x.lanes),
-                          ("int", "K", layer.kernel[0] * layer.kernel[1]), ("int", "CG", c // x.lanes),
-                          ("int", "PIXELS", ho * wo)],
+            self.process(layer.name, layer.name,
+                         MaxPoolConfig(lane_t=x.lane, word_t=x.word, LANES=x.lanes,
+                                       K=layer.kernel[0] * layer.kernel[1], CG=c // x.lanes, PIXELS=ho * wo),
                          [win], [out], [win.var, out.var])
         self.publish(layer.name, out)
 
@@ -494,9 +495,9 @@ class _Builder:
             parts.append(s)
         c, h, w = layer.out_shape
         out = self.typed(layer.name, layer.out_type, lanes, c, h * w)
-        self.process(layer.name, "concat", layer.name,
-                     [("type", "word_t", out.word), ("int", "CGA", parts[0].pixel_words),
-                      ("int", "CGB", parts[1].pixel_words), ("int", "PIXELS", h * w)],
+        self.process(layer.name, layer.name,
+                     ConcatConfig(word_t=out.word, CGA=parts[0].pixel_words, CGB=parts[1].pixel_words,
+                                  PIXELS=h * w),
                      parts, [out], [parts[0].var, parts[1].var, out.var])
         self.publish(layer.name, out)
 
@@ -509,12 +510,10 @@ class _Builder:
                                                                                 tb.zero_point - tb.lo)
         c, h, w = layer.out_shape
         out = self.typed(layer.name, t, a.lanes, c, h * w)
-        self.process(layer.name, "add", layer.name,
-                     [("type", "a_t", a.lane), ("type", "b_t", b.lane), ("type", "out_t", out.lane),
-                      ("type", "out_word", out.word), ("int", "LANES", a.lanes), ("int", "WORDS", out.words),
-                      ("int", "MA", ma), ("int", "MB", mb), ("int", "ZA", ta.zero_point), ("int", "ZB", tb.zero_point),
-                      ("int", "SHIFT", shift), ("int", "ZP", t.zero_point), ("int", "LO", t.lo), ("int", "HI", t.hi),
-                      ("int", "SUM_BITS", max(_bits_of(span) + 1, shift + 2))],
+        self.process(layer.name, layer.name,
+                     AddConfig(a_t=a.lane, b_t=b.lane, out_t=out.lane, out_word=out.word, LANES=a.lanes,
+                               WORDS=out.words, MA=ma, MB=mb, ZA=ta.zero_point, ZB=tb.zero_point, SHIFT=shift,
+                               ZP=t.zero_point, LO=t.lo, HI=t.hi, SUM_BITS=max(_bits_of(span) + 1, shift + 2)),
                      [a, b], [out], [a.var, b.var, out.var])
         self.publish(layer.name, out)
 
@@ -530,11 +529,10 @@ class _Builder:
             sums = self.typed(layer.name, layer.out_type, x.lanes, c, 1)
         else:
             sums = self.stream(f"{layer.name}:sum", sum_bits, True, x.lanes, c, 1)
-        self.process(sums.name, "gap", layer.name,
-                     [("type", "in_t", x.lane), ("type", "sum_t", sums.lane), ("type", "out_word", sums.word),
-                      ("int", "LANES", x.lanes), ("int", "CG", c // x.lanes), ("int", "PIXELS", h * w),
-                      ("int", "GROUP", x.group if x.channel_major else h * w), ("int", "ZP", t_in.zero_point),
-                      ("int", "CHANNEL_MAJOR", int(x.channel_major))],
+        self.process(sums.name, layer.name,
+                     GapConfig(in_t=x.lane, sum_t=sums.lane, out_word=sums.word, LANES=x.lanes, CG=c // x.lanes,
+                               PIXELS=h * w, GROUP=x.group if x.channel_major else h * w, ZP=t_in.zero_point,
+                               CHANNEL_MAJOR=int(x.channel_major)),
                      [x], [sums], [x.var, sums.var])
         out = sums if layer.requant is None else self.requant(layer.name, layer.name, sums, layer.requant, 0,
                                                               layer.out_type)
@@ -547,12 +545,22 @@ def build_graph(net: ir.Network, arrays: dict[str, np.ndarray], weights: bool = 
     return _Builder(net, arrays, weights).build()
 
 
+def fold_graph(net: ir.Network, layer: ir.Conv) -> Graph:
+    """The processes convolution `layer` makes for its folding (its SIMD, PE, multipliers and on-chip weights), as
+    build_graph makes them, reading its input in the lanes it asks for (no regroup before it): window, regroup,
+    MVAU, in that order, without tables. The planner prices each folding of `layer` with them (plan.py)."""
+    b = _Builder(net, {}, weights=False, tables=False)
+    c, h, w = net.shape_of(layer.inputs[0])
+    b.conv(layer, b.typed(layer.inputs[0], net.type_of(layer.inputs[0]), input_lanes(layer), c, h * w))
+    return b.g
+
+
 def consumer_graph(net: ir.Network, arrays: dict[str, np.ndarray], layer: ir.Conv, lanes: int) -> Graph:
     """The processes and streams that take their lanes from `layer`'s output in words of `lanes` values, as
     build_graph makes them: its output stream and duplicator, the max or global pools it feeds, and a concat it
     feeds with the pools after that (the concat's other input taken at the same lanes when they divide it). The
     planner prices each folding of `layer` with them (plan.py)."""
-    b = _Builder(net, arrays, weights=False)
+    b = _Builder(net, arrays, weights=False, tables=False)
     o, h, w = layer.out_shape
     b.publish(layer.name, b.typed(layer.name, layer.out_type, lanes, o, h * w))
     for consumer in net.consumers(layer.name):

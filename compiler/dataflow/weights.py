@@ -1,9 +1,8 @@
-"""Weight layouts: a convolution's weights in the order its MVAU reads them, and the DDR weight image.
+"""The DDR weight image: the tiles of the layers whose weights stream in, as the weights port carries them.
 
 sf_mvau (both twins) consumes, per pixel, tile nf * SF + sf: the weights of PE output channels for one SIMD word of
-the input vector (kernel row, column, then channel, each pixel's last word zero-padded: ir.Conv.sf). The on-chip
-memories (compiler/backends/emit_hls.py, emit_rtl.py) and the weights port's stream (hw/spec.py WEIGHTS_PORT) both
-lay out these tiles.
+the input vector (compiler/kernels/mvau.py weight_tiles). The on-chip memories (compiler/backends/emit_hls.py,
+emit_rtl.py) and the weights port's stream (hw/spec.py WEIGHTS_PORT) both lay out these tiles.
 """
 from __future__ import annotations
 
@@ -12,21 +11,7 @@ import numpy as np
 from squeezeflow.hw import spec
 
 from .. import ir
-
-
-def weight_vectors(weight: np.ndarray, simd: int) -> np.ndarray:
-    """OIHW `weight` as each output channel's input vector in the order the window generator reads it (kernel row,
-    column, then channel), zero-padded to whole SIMD words (ir.Conv.sf): (O, SF * SIMD) int64."""
-    w = np.asarray(weight, dtype=np.int64)
-    vectors = w.transpose(0, 2, 3, 1).reshape(len(w), -1)
-    return np.pad(vectors, [(0, 0), (0, -vectors.shape[1] % simd)])
-
-
-def weight_tiles(weight: np.ndarray, simd: int, pe: int) -> np.ndarray:
-    """OIHW `weight` as sf_mvau's tiles: (NF * SF, PE * SIMD), tile nf * SF + sf, weight (pe, s) at pe * SIMD + s."""
-    vectors = weight_vectors(weight, simd)
-    tiles = vectors.reshape(len(vectors) // pe, pe, -1, simd).transpose(0, 2, 1, 3)  # nf, sf, pe, simd
-    return tiles.reshape(-1, pe * simd)
+from ..kernels.mvau import weight_tiles
 
 
 def ddr_weight_layers(net: ir.Network) -> list[ir.Conv]:

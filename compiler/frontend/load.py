@@ -21,6 +21,9 @@ PREPROCESS_KEY = "squeezeflow.preprocess"
 
 @dataclass
 class LoadedModel:
+    """What load_onnx found: the checked ModelProto, the file's SHA-256, the single image input (name and
+    [C, H, W]) and the model's metadata properties."""
+
     path: Path
     model: object  # onnx.ModelProto
     sha256: str
@@ -30,6 +33,7 @@ class LoadedModel:
 
 
 def load_onnx(path) -> LoadedModel:
+    """Read, check and describe the ONNX file at `path`; any problem with the file is raised as one UserError."""
     import onnx
 
     path = require_file(path, "model file")
@@ -57,6 +61,7 @@ def load_onnx(path) -> LoadedModel:
 
 
 def _check_opset(model, path):
+    """Reject a missing or unsupported default-domain opset, or an operator domain other than ONNX and QONNX."""
     versions = {o.domain: o.version for o in model.opset_import}
     default = versions.get("", versions.get("ai.onnx"))
     if default is None:
@@ -69,6 +74,7 @@ def _check_opset(model, path):
 
 
 def _static_input_shape(value_info, path) -> list[int]:
+    """The input's [C, H, W]: it must be NCHW with batch 1 (or symbolic) and fixed, non-empty C, H and W."""
     tensor_type = value_info.type.tensor_type
     dims = [d.dim_value if d.HasField("dim_value") else None for d in tensor_type.shape.dim]
     where = f"{path}: input {value_info.name!r}"
@@ -90,6 +96,7 @@ def preprocess_from_metadata(metadata: dict[str, str], where: str) -> dict | Non
 
 
 def parse_preprocess(text: str, where: str) -> dict:
+    """The preprocessing spec in JSON `text`, validated and normalized by PreprocessSpec, as a dict."""
     try:
         return json.loads(PreprocessSpec.from_json(text).to_json())
     except (ValueError, TypeError, KeyError) as exc:
@@ -121,5 +128,6 @@ def resolve_preprocess(option: str | None, loaded: LoadedModel) -> tuple[dict, s
 
 
 def _first_line(exc: Exception) -> str:
+    """The first line of an exception's message (or its type name), at most 300 characters, for a UserError."""
     text = str(exc).strip() or type(exc).__name__
     return text.splitlines()[0][:300]

@@ -36,8 +36,10 @@ _INT_RANGES = {np.dtype(np.uint8): (0, 255), np.dtype(np.int8): (-128, 127)}
 
 
 def pooled_size(size: int, kernel: int, stride: int, pad_lo: int, pad_hi: int, ceil: bool) -> int:
-    """Output size of a pooling window along one dimension; in ceil mode the last window must start inside the
-    input or its leading pad (PyTorch and onnxruntime agree)."""
+    """Output size of a pooling window along one dimension.
+
+    In ceil mode a last window that would start in the trailing pad is dropped, as PyTorch and onnxruntime do.
+    """
     span = size + pad_lo + pad_hi - kernel
     n = (-(-span // stride) if ceil else span // stride) + 1
     return n - 1 if ceil and (n - 1) * stride >= size + pad_lo else n
@@ -48,12 +50,17 @@ def pooled_size(size: int, kernel: int, stride: int, pad_lo: int, pad_hi: int, c
 
 @dataclass
 class Const:
+    """A plain constant; `int_range` is the declared range of an integer one (its dtype's, or a Clip's)."""
+
     value: np.ndarray
     int_range: tuple[int, int] | None = None  # declared range of an integer constant (dtype, or a Clip's bounds)
 
 
 @dataclass
 class QConst:
+    """A quantized constant (weights, biases): real value scale * (q - zero_point), per tensor or per channel along
+    `axis`, with q in [lo, hi]."""
+
     q: np.ndarray  # integers (int64)
     scale: np.ndarray  # per-tensor (size 1) or per-channel along `axis`
     zero_point: np.ndarray
@@ -64,6 +71,8 @@ class QConst:
 
 @dataclass
 class QAct:
+    """An integer activation of CHW `shape` and type `qtype`, the output of IR layer `producer` or the network input."""
+
     producer: str  # IR layer name, or ir.NETWORK_INPUT
     qtype: ir.QType
     shape: list[int]
@@ -72,6 +81,9 @@ class QAct:
 
 @dataclass
 class QInt:
+    """The integers of a QuantizeLinear of `source`, awaiting their DequantizeLinear: [lo, hi] as narrowed by any Clip
+    on the way, `nodes` the quantizer's nodes so far."""
+
     source: object  # what the QuantizeLinear quantizes
     scale: float
     zero_point: int
@@ -82,12 +94,17 @@ class QInt:
 
 @dataclass
 class FloatInput:
+    """The network input before its quantizer: a real-valued CHW tensor."""
+
     shape: list[int]
 
 
 @dataclass
 class Pending:
-    """Real value = acc_scale[c] * (integer accumulator); `emit(qtype, relu)` creates the layers."""
+    """A real value awaiting its quantizer: acc_scale[c] * (integer accumulator).
+
+    `emit(qtype, relu, nodes)` creates the IR layer(s) with their requantization and returns their QAct.
+    """
 
     shape: list[int]
     emit: object  # callable(QType, relu: bool, nodes: list[str]) -> QAct
@@ -122,13 +139,18 @@ def range_bits(lo: int, hi: int) -> tuple[int, bool]:
 
 
 def _same_scale(a: float, b: float) -> bool:
+    """Whether two scales agree to a relative 1e-6, so float32 round-off is not taken for a mismatch."""
     return abs(a - b) <= 1e-6 * max(abs(a), abs(b))
 
 
 # --- the lowering walk ------------------------------------------------------------------------------------------
 
 class Lowering:
+    """Lowers a loaded model in one walk over its live nodes (see the module docstring), keeping the value of every
+    ONNX tensor and the IR layers and arrays emitted so far."""
+
     def __init__(self, loaded: LoadedModel):
+        """Prepare to lower `loaded`: no values, layers or arrays yet; only the live nodes will be walked."""
         import onnx
 
         self.onnx = onnx
@@ -151,9 +173,14 @@ class Lowering:
         return live[::-1]
 
     def fail(self, node, why: str):
+        """Raise a UserError naming `node` (by name, or its first output) and its op type, with the reason `why`."""
         raise UserError(f"node {node.name or node.output[0]!r} ({node.op_type})", why=why)
 
     def run(self):
+        """Lower the live nodes in order; returns (layers, arrays, input QType, output layer name).
+
+        A node whose inputs are all constants is folded (unless it is a quantizer); any other goes to its op_ handler.
+        """
         from onnx import numpy_helper
 
         for init in self.graph.initializer:
@@ -182,6 +209,10 @@ class Lowering:
         return self._finish()
 
     def _finish(self):
+        """Check the output is a global pool of a quantized tensor and the input was quantized; returns run()'s result.
+
+        A global pool left unquantized at the output is emitted without requantization.
+        """
         out = self.values[self.graph.output[0].name]
         if isinstance(out, Pending) and out.float_output is not None:
             out = out.float_output()
@@ -196,9 +227,11 @@ class Lowering:
 
     @staticmethod
     def _const(array: np.ndarray) -> Const:
+        """Wrap an array as a Const; an int8 or uint8 array gets its dtype's range."""
         return Const(array, _INT_RANGES.get(array.dtype))
 
     def _fold(self, node, inputs) -> Const:
+        """Evaluate `node` on its constant inputs with the ONNX reference evaluator; returns the result as a Const."""
         from onnx.reference import ReferenceEvaluator
 
         names = [f"in{i}" for i in range(len(node.input))]
@@ -213,6 +246,7 @@ class Lowering:
         return self._const(np.asarray(result))
 
     def _scalar(self, node, value, what: str, integer: bool = False):
+        """The single value of constant `value` as a float (an int if `integer`); fails `node` otherwise."""
         if not isinstance(value, Const) or value.value.size != 1:
             self.fail(node, f"{what} must be a constant scalar")
         v = value.value.reshape(()).item()
@@ -223,6 +257,10 @@ class Lowering:
     # --- quantizers ---------------------------------------------------------------------------------------------
 
     def op_QuantizeLinear(self, node, x, scale, zero_point=None):
+        """Start a QDQ or QCDQ quantizer: returns a QInt for the Clip or DequantizeLinear that follows.
+
+        Activations only, with a per-tensor scale; without a zero point the type is uint8.
+        """
         if self._attr(node, "axis", 1) != 1 and isinstance(scale, Const) and scale.value.size > 1:
             self.fail(node, "per-axis activation quantization is only supported along channels")
         s = self._scalar(node, scale, "activation scale (per-tensor)")
@@ -238,6 +276,7 @@ class Lowering:
         return QInt(x, s, zp, lo, hi, [node.name])
 
     def op_Clip(self, node, x, lo=None, hi=None):
+        """Narrow the range of a quantized integer (QCDQ) or of an integer constant; a float constant is folded."""
         bounds = [self._scalar(node, b, "Clip bound", integer=isinstance(x, (QInt, Const))) if b is not None
                   else None for b in (lo, hi)]
         if isinstance(x, Const):
@@ -253,6 +292,10 @@ class Lowering:
         self.fail(node, "Clip is only supported on quantized integers (a QCDQ quantizer)")
 
     def op_DequantizeLinear(self, node, x, scale, zero_point=None):
+        """End a quantizer: an integer constant becomes a QConst (weights, biases).
+
+        A QInt becomes a quantized activation through _quantize, if the scale and zero point match its QuantizeLinear.
+        """
         if isinstance(x, Const):
             if not np.issubdtype(x.value.dtype, np.integer):
                 self.fail(node, "dequantizing a non-integer constant")
@@ -296,6 +339,7 @@ class Lowering:
         return self._quantize(node, x, s, zp, lo, hi, [node.name])
 
     def _qconst(self, node, q, scale, zero_point, axis, lo, hi) -> QConst:
+        """Check the per-tensor or per-axis scale and zero point fit `q`; returns a QConst with a non-negative axis."""
         if q.size == 0 or not -q.ndim <= axis < max(q.ndim, 1):
             self.fail(node, f"quantization axis {axis} does not fit a tensor of shape {list(q.shape)}")
         axis %= max(q.ndim, 1)
@@ -308,6 +352,10 @@ class Lowering:
         return QConst(q, scale, zero_point, axis, lo, hi)
 
     def _quantize(self, node, source, scale: float, zp: int, lo: int, hi: int, nodes: list[str]) -> QAct:
+        """Apply an activation quantizer to `source` and return the quantized activation (QAct).
+
+        The network input gets this type, a Pending value emits its layers, a QAct whose encoding fits passes through.
+        """
         bits, signed = range_bits(lo, hi)
         if not 2 <= bits <= 8:
             self.fail(node, f"activation range [{lo}, {hi}] needs {bits} bits; 2 to 8 are supported")
@@ -332,6 +380,10 @@ class Lowering:
     # --- compute ops --------------------------------------------------------------------------------------------
 
     def op_Conv(self, node, x, w, b=None):
+        """Check a convolution of a quantized activation by signed, symmetric weights; returns it as a Pending value.
+
+        Its accumulator scale is input scale times weight scale; the input zero point is folded into the bias.
+        """
         if not isinstance(x, QAct) or x.pooled:
             self.fail(node, "convolution input must be a quantized activation (DequantizeLinear or Quant output)")
         if not isinstance(w, QConst):
@@ -377,6 +429,7 @@ class Lowering:
         return self._pending_conv(layer, weight, bias.astype(np.int32), acc_scale)
 
     def _bias(self, node, b, acc_scale: np.ndarray) -> np.ndarray:
+        """The bias as integers on the accumulator scale (zeros when absent); exact when it is already on that scale."""
         out_ch = acc_scale.size
         if b is None:
             return np.zeros(out_ch, np.int64)
@@ -394,7 +447,9 @@ class Lowering:
         return np.round(real / acc_scale).astype(np.int64)
 
     def _pending_conv(self, layer: ir.Conv, weight, bias, acc_scale) -> Pending:
+        """Wrap a checked Conv layer as a Pending value; the layer, weights and bias are stored only when emitted."""
         def emit(qtype: ir.QType, relu: bool, nodes: list[str]) -> QAct:
+            """Set the requantization into `qtype`, store the weights and bias and append the layer."""
             layer.requant = self._requant(acc_scale / qtype.scale, qtype, relu, layer.name)
             layer.out_type = qtype
             layer.source += nodes
@@ -408,13 +463,14 @@ class Lowering:
         return pending
 
     def _requant(self, reals: np.ndarray, qtype: ir.QType, relu: bool, where: str) -> ir.Requant:
+        """Fixed-point requantization by the ratios `reals` into `qtype`; under a ReLU it clamps at the zero point."""
         pairs = [fixed_point(float(r), where) for r in np.atleast_1d(reals)]
         lo = max(qtype.lo, qtype.zero_point) if relu else qtype.lo
         return ir.Requant(multiplier=[m for m, _ in pairs], shift=[s for _, s in pairs],
                           zero_point=qtype.zero_point, lo=lo, hi=qtype.hi)
 
     def _pads(self, node, hw, kernel, stride) -> list[int]:
-        """[top, left, bottom, right] padding, after checking the window geometry is a 2-D one."""
+        """[top, left, bottom, right] padding from `pads` or `auto_pad`, after checking kernel, strides and pads."""
         if len(kernel) != 2 or len(stride) != 2 or min(kernel) < 1 or min(stride) < 1:
             self.fail(node, f"kernel {list(kernel)} and strides {list(stride)} must be two positive integers each")
         pads = self._attr(node, "pads", [0, 0, 0, 0])
@@ -434,6 +490,7 @@ class Lowering:
         self.fail(node, f"auto_pad {auto_pad} is not supported")
 
     def op_Relu(self, node, x):
+        """Make a pending value clamp at zero when requantized; a QAct already clamped at zero passes through."""
         if isinstance(x, Pending):
             x.relu = True
             return x
@@ -442,6 +499,7 @@ class Lowering:
         self.fail(node, "ReLU must come before the quantizer (or be implied by its range)")
 
     def op_MaxPool(self, node, x):
+        """Append a MaxPool layer over a quantized activation; its output keeps the input's type."""
         if not isinstance(x, QAct) or x.pooled:
             self.fail(node, "max pooling input must be a quantized activation")
         if self._attr(node, "storage_order", 0) != 0:
@@ -464,6 +522,7 @@ class Lowering:
         return QAct(layer.name, x.qtype, layer.out_shape)
 
     def op_Concat(self, node, *parts):
+        """Channel concat awaiting its quantizer: of pending convolutions only, or of quantized activations only."""
         if self._attr(node, "axis", None) not in (1, -3):
             self.fail(node, "only channel concatenation (axis 1) is supported")
         if len(parts) < 2:
@@ -480,9 +539,12 @@ class Lowering:
         return self._requant_concat(node, shape, list(parts))
 
     def _pending_concat(self, node, shape, convs: list[Pending]) -> Pending:
-        """Brevitas-style: the convs' real outputs meet one quantizer after the concat, so each conv requantizes
-        straight to the concat's type and the concat itself only interleaves channels."""
+        """Brevitas-style: one quantizer after the concat, so each conv requantizes straight to the concat's type.
+
+        The concat itself then only interleaves channels.
+        """
         def emit(qtype, relu, nodes):
+            """Emit each conv into `qtype` (with ReLU if it or the concat has one), then the concat."""
             acts = [conv.emit(qtype, relu or conv.relu, []) for conv in convs]
             return self._emit_concat(node, shape, acts, qtype, [None] * len(acts), nodes)
 
@@ -493,6 +555,7 @@ class Lowering:
     def _requant_concat(self, node, shape, acts: list[QAct]) -> Pending:
         """QDQ-style: each input already has its own quantizer; the one after the concat requantizes them."""
         def emit(qtype, relu, nodes):
+            """Emit the concat, requantizing inputs whose encoding differs from `qtype` (all of them under a ReLU)."""
             requants = [None if a.qtype.same_encoding(qtype) and not relu else
                         self._requant(np.array([a.qtype.scale / qtype.scale]), qtype, relu, node.name)
                         for a in acts]
@@ -501,18 +564,24 @@ class Lowering:
         return Pending(shape, emit)
 
     def _emit_concat(self, node, shape, acts, qtype, requants, nodes) -> QAct:
+        """Append the Concat layer over `acts` with one requantization (or None) per input; returns its QAct."""
         layer = ir.Concat(name=node.name or node.output[0], inputs=[a.producer for a in acts], out_shape=shape,
                           out_type=qtype, source=[node.name] + nodes, requant=requants)
         self.layers.append(layer)
         return QAct(layer.name, qtype, shape)
 
     def op_Add(self, node, a, b):
+        """Residual (bypass) add of two same-shaped quantized activations, pending its quantizer."""
         if not (isinstance(a, QAct) and isinstance(b, QAct)) or a.pooled or b.pooled:
             self.fail(node, "residual add inputs must both be quantized activations")
         if a.shape != b.shape:
             self.fail(node, f"residual add of shapes {a.shape} and {b.shape}")
 
         def emit(qtype, relu, nodes):
+            """Append the Add: each input scaled by a fixed-point multiplier, both sharing one shift.
+
+            The shift is chosen for the larger of the two scale ratios; the output type clamps at zero under a ReLU.
+            """
             ra, rb = a.qtype.scale / qtype.scale, b.qtype.scale / qtype.scale
             _, shift = fixed_point(max(ra, rb), node.name)
             t = ir.QType(**{**qtype.__dict__, "lo": max(qtype.lo, qtype.zero_point) if relu else qtype.lo})
@@ -525,17 +594,20 @@ class Lowering:
         return Pending(a.shape, emit)
 
     def op_GlobalAveragePool(self, node, x):
+        """Global average pool of a quantized activation, pending its quantizer."""
         if not isinstance(x, QAct) or x.pooled:
             self.fail(node, "global pooling input must be a quantized activation")
         return self._pending_gap(node, x)
 
     def op_AveragePool(self, node, x):
+        """An AveragePool whose kernel covers the whole unpadded feature map, lowered as a global pool."""
         kernel = list(self._attr(node, "kernel_shape", []))
         if not isinstance(x, QAct) or kernel != x.shape[1:] or any(self._attr(node, "pads", [0, 0, 0, 0])):
             self.fail(node, "only average pooling over the whole feature map (global pooling) is supported")
         return self._pending_gap(node, x)
 
     def op_ReduceMean(self, node, x, axes=None):
+        """A mean over height and width with keepdims=1, lowered as a global pool."""
         axes = sorted(a % 4 for a in (axes.value.tolist() if isinstance(axes, Const) else self._attr(node, "axes", [])))
         if not isinstance(x, QAct) or axes != [2, 3]:
             self.fail(node, "only a mean over height and width (global pooling) is supported")
@@ -544,20 +616,24 @@ class Lowering:
         return self._pending_gap(node, x)
 
     def _pending_gap(self, node, x: QAct) -> Pending:
+        """Global pool awaiting its quantizer, or left unquantized (float_output) when it ends the network."""
         pixels = x.shape[1] * x.shape[2]
         shape = [x.shape[0], 1, 1]
 
         def make(requant, out_type, nodes):
+            """Append the GlobalAvgPool layer with `requant` (None: keep the channel sums); returns its pooled QAct."""
             layer = ir.GlobalAvgPool(name=node.name or node.output[0], inputs=[x.producer], out_shape=shape,
                                      out_type=out_type, source=[node.name] + nodes, requant=requant)
             self.layers.append(layer)
             return QAct(layer.name, out_type, shape, pooled=True)
 
         def emit(qtype, relu, nodes):
+            """Requantize the channel sums into `qtype`, with the division by the pixel count in the ratio."""
             return make(self._requant(np.array([x.qtype.scale / (pixels * qtype.scale)]), qtype, relu, node.name),
                         qtype, nodes)
 
         def float_output():
+            """Emit the pool unrequantized: exact signed channel sums, typed with scale = input scale / pixels."""
             # Unquantized average: the sum is exact and argmax-equivalent; its real value is sum * scale / pixels.
             span = max(abs(x.qtype.lo - x.qtype.zero_point), abs(x.qtype.hi - x.qtype.zero_point)) * pixels
             bits = span.bit_length() + 1
@@ -568,6 +644,10 @@ class Lowering:
         return Pending(shape, emit, pooled=True, float_output=float_output)
 
     def _shape_only(self, node, x, *rest):
+        """Pass the pooled output through a Flatten, Reshape, Squeeze, Identity or Dropout.
+
+        Identity and Dropout also pass any activation, quantized constant or pending value through.
+        """
         if isinstance(x, (QAct, Pending)) and x.pooled:
             return x
         if isinstance(x, (QAct, QConst, Pending)) and node.op_type in PASS_THROUGH:
@@ -577,6 +657,7 @@ class Lowering:
     op_Flatten = op_Reshape = op_Squeeze = op_Identity = op_Dropout = _shape_only
 
     def op_Softmax(self, node, x):
+        """Drop a Softmax (or LogSoftmax) that ends the network on the pooled output; the host applies it."""
         # Softmax is monotonic: the accelerator returns logits and the host computes probabilities.
         if isinstance(x, (QAct, Pending)) and x.pooled and node.output[0] == self.graph.output[0].name:
             return x
@@ -586,6 +667,7 @@ class Lowering:
 
     @staticmethod
     def _attr(node, name, default):
+        """The value of `node`'s attribute `name`, or `default` when it is absent."""
         from onnx import helper
 
         for a in node.attribute:
@@ -595,5 +677,5 @@ class Lowering:
 
 
 def lower(loaded: LoadedModel):
-    """-> (layers, arrays, input QType, output layer name)."""
+    """Lower the loaded model to IR; returns (layers, arrays, input QType, output layer name)."""
     return Lowering(loaded).run()

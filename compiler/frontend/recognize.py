@@ -16,23 +16,28 @@ from ..errors import UserError
 
 class _Walk:
     def __init__(self, layers: list[ir.Layer]):
+        """Start a walk over `layers` with no layer renamed yet."""
         self.layers = layers
         self.by_name = {layer.name: layer for layer in layers}
         self.renames: dict[str, str] = {}
 
     def consumers(self, name: str) -> list[ir.Layer]:
+        """The layers that read `name`, in layer order."""
         return [layer for layer in self.layers if name in layer.inputs]
 
     def reject(self, layer: ir.Layer, why: str):
+        """Raise a UserError naming the first ONNX node lowered into `layer` (or the layer itself)."""
         node = layer.source[0] if layer.source else layer.name
         raise UserError(f"node {node!r} ({type(layer).__name__})", why=f"{why}; not a SqueezeNet-family topology")
 
     def name(self, layer: ir.Layer, new: str, role: str = ""):
+        """Record `layer`'s new name (applied at the end) and, for a convolution, set its role now."""
         self.renames[layer.name] = new
         if isinstance(layer, ir.Conv):
             layer.role = role
 
     def only_consumer(self, name: str, where: ir.Layer) -> ir.Layer:
+        """The single layer that reads `name`; rejects `where` if there are none or several."""
         users = self.consumers(name)
         if len(users) != 1:
             self.reject(where, f"its output feeds {len(users)} layers where one was expected")
@@ -82,7 +87,10 @@ def recognize(layers: list[ir.Layer], arrays: dict[str, np.ndarray], output: str
 
 
 def _match_fire(walk: _Walk, fire_input: ir.Layer, users: list[ir.Layer], index: int):
-    """The Fire module fed by `fire_input` (its output layer: concat or bypass add), or None if there is none."""
+    """Match and name the Fire module fed by `fire_input`; returns its output layer (concat or bypass add).
+
+    Returns None when `users` do not start a Fire module; rejects one whose expands, concat or bypass do not fit.
+    """
     squeezes = [u for u in users if isinstance(u, ir.Conv)]
     adds = [u for u in users if isinstance(u, ir.Add)]
     if len(squeezes) != 1 or len(users) != len(squeezes) + len(adds) or len(adds) > 1:
@@ -118,6 +126,10 @@ def _match_fire(walk: _Walk, fire_input: ir.Layer, users: list[ir.Layer], index:
 
 
 def _apply_renames(layers, arrays, output, renames):
+    """Rename layers and their inputs in place and give ungrouped layers their own name as group.
+
+    Returns (layers, arrays re-keyed to the new names, new output name); arrays of unknown layers are dropped.
+    """
     new_arrays = {}
     for layer in layers:
         old = layer.name

@@ -2,11 +2,24 @@
 outputs."""
 from __future__ import annotations
 
-from .base import WordByWord
+from dataclasses import dataclass
+
+from .base import Config, CType, WordByWord
+
+
+@dataclass(frozen=True)
+class DuplicateConfig(Config):
+    """sf::duplicate's configuration (hw/hls/sf_duplicate.h duplicate_config)."""
+
+    hls_base = "duplicate_config"
+    word_t: CType
+    WORDS: int  # per frame
 
 
 class Duplicate(WordByWord):
-    name, module, out_ports, fork = "duplicate", "sf_duplicate", ("out0", "out1"), True
+    """Every word to both outputs."""
+
+    name, module, out_ports, fork, Config = "duplicate", "sf_duplicate", ("out0", "out1"), True, DuplicateConfig
 
     @classmethod
     def verilog_params(cls, config, inputs, outputs, layer):

@@ -2,15 +2,35 @@
 by pixel, or pixel group by pixel group after an MVAU that streams its weights (CHANNEL_MAJOR)."""
 from __future__ import annotations
 
-from .base import Kernel, pick
+from dataclasses import dataclass
+
+from .base import Config, CType, Kernel, pick
+
+
+@dataclass(frozen=True)
+class GapConfig(Config):
+    """sf::gap's configuration (hw/hls/sf_gap.h gap_config)."""
+
+    hls_base = "gap_config"
+    in_t: CType
+    sum_t: CType
+    out_word: CType
+    LANES: int
+    CG: int
+    PIXELS: int
+    GROUP: int  # CHANNEL_MAJOR: pixels per group (the last group the rest)
+    ZP: int
+    CHANNEL_MAJOR: int  # 1: words by pixel group, channel group, pixel (from sf::mvau_streamed)
 
 
 class Gap(Kernel):
-    name, module = "gap", "sf_gap"
+    """Per-channel sums of a frame, out once the frame is in."""
+
+    name, module, Config = "gap", "sf_gap", GapConfig
 
     @classmethod
     def cycles(cls, config):
-        return (config["PIXELS"] + 1) * config["CG"]  # the sums go out before the next frame is read
+        return (config.PIXELS + 1) * config.CG  # the sums go out before the next frame is read
 
     @classmethod
     def lead_fraction(cls, config):
@@ -18,7 +38,7 @@ class Gap(Kernel):
 
     @classmethod
     def tail_cycles(cls, config):
-        return config["CG"] + 1
+        return config.CG + 1
 
     @classmethod
     def verilog_params(cls, config, inputs, outputs, layer):

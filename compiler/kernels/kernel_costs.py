@@ -57,9 +57,16 @@ from pathlib import Path
 
 from squeezeflow.hw import spec
 
-from .regroup import block_slots
-
 RTL = Path(spec.__file__).resolve().parent / "rtl"
+
+
+def block_slots(block_words: int, gather: int) -> int:
+    """Cycles sf_regroup spends on a block (pixel) of `block_words` input words gathered `gather` to an output word:
+    its words and the zero fill that completes its last output word, a cycle each (its cycles and its slot
+    counter's width)."""
+    return -(-block_words // gather) * gather
+
+
 YOSYS = "yosys 0.23, synth_xilinx -family xcup -flatten (compiler/sim/synth.py)"
 
 

@@ -4,18 +4,65 @@ weights on chip; `mvau_streamed` reads them from the weights port (hw/spec.py WE
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import numpy as np
+
 from squeezeflow.hw import spec
 
-from .base import MIN_DEPTH, Kernel, pick
+from .base import MIN_DEPTH, Config, CType, Kernel, hex_words, pick
 
 STAGES = 5  # register stages between input and output besides the adder tree's and the requantizers' sharing
 
 
-def mvau_fill(config: dict) -> int:
+@dataclass(frozen=True)
+class MvauConfig(Config):
+    """sf::mvau's configuration (hw/hls/sf_mvau.h mvau_config)."""
+
+    hls_base = "mvau_config"
+    NAME: str  # the layer, for csim's width check
+    in_t: CType
+    in_word: CType
+    out_t: CType
+    out_word: CType
+    w_t: CType
+    acc_t: CType
+    SIMD: int  # input lanes per word
+    PE: int  # output channels per word
+    SF: int  # input words per pixel (synapse fold)
+    NF: int  # output words per pixel (neuron fold)
+    PIXELS: int
+    BANKS: int  # weight memories per PE row
+    BANK_LANES: int  # weights per memory word
+    BANK_BITS: int
+    ACC_BITS: int
+    MULT_BITS: int
+    SHIFT_BITS: int
+    SHIFT_BASE: int  # the least shift: the shift table holds each channel's excess over it
+    PRODUCT_BITS: int
+    ZP: int
+    LO: int
+    HI: int
+    MAC: int  # sf::mac_impl: hw/spec.py MAC_IMPLS by index
+    PACK_SHIFT: int  # dsp_packed: the second weight's offset in the multiplicand (spec.pack_shift)
+    REQUANT_UNITS: int  # requantizers serving the PE channels (hw/spec.py requant_units)
+
+
+@dataclass(frozen=True)
+class MvauStreamedConfig(MvauConfig):
+    """sf::mvau_streamed's configuration: sf::mvau's and the weight stream's (sf_mvau.h mvau_streamed_config)."""
+
+    hls_base = "mvau_streamed_config"
+    GROUP: int  # pixels per group: the input rows kept while a pass of the weights goes by
+    W_BEATS: int  # AXI beats per weight tile
+    w_word: CType  # a tile
+
+
+def mvau_fill(config) -> int:
     """sf_mvau.v's stages: the adder tree's and, when its REQUANT_UNITS requantizers are shared, one per channel
     phase plus the accumulators' holding register."""
-    phases = -(-config["PE"] // config["REQUANT_UNITS"])
-    return STAGES + (config["SIMD"] - 1).bit_length() + (phases if phases > 1 else 0)
+    phases = -(-config.PE // config.REQUANT_UNITS)
+    return STAGES + (config.SIMD - 1).bit_length() + (phases if phases > 1 else 0)
 
 
 def pixel_groups(pixels: int, group: int) -> list[int]:
@@ -40,12 +87,45 @@ def streamed_weights_depth(sf: int) -> int:
     return MIN_DEPTH + sf
 
 
+def weight_vectors(weight: np.ndarray, simd: int) -> np.ndarray:
+    """OIHW `weight` as each output channel's input vector in the order the window generator reads it (kernel row,
+    column, then channel), zero-padded to whole SIMD words (ir.Conv.sf): (O, SF * SIMD) int64."""
+    w = np.asarray(weight, dtype=np.int64)
+    vectors = w.transpose(0, 2, 3, 1).reshape(len(w), -1)
+    return np.pad(vectors, [(0, 0), (0, -vectors.shape[1] % simd)])
+
+
+def weight_tiles(weight: np.ndarray, simd: int, pe: int) -> np.ndarray:
+    """OIHW `weight` as sf_mvau's tiles: (NF * SF, PE * SIMD), tile nf * SF + sf, weight (pe, s) at pe * SIMD + s."""
+    vectors = weight_vectors(weight, simd)
+    tiles = vectors.reshape(len(vectors) // pe, pe, -1, simd).transpose(0, 2, 1, 3)  # nf, sf, pe, simd
+    return tiles.reshape(-1, pe * simd)
+
+
+def mvau_memories(weight, bias, mult, shift, simd: int, pe: int, weight_bits: int, acc_bits: int,
+                  shift_bits: int) -> tuple[str, str]:
+    """(WEIGHT_FILE, PARAM_FILE) images of sf_mvau for OIHW `weight` and per-output-channel bias, mult, shift."""
+    return (hex_words(weight_tiles(weight, simd, pe), weight_bits),
+            mvau_param_memory(bias, mult, shift, len(weight), pe, acc_bits, shift_bits))
+
+
+def mvau_param_memory(bias, mult, shift, channels: int, pe: int, acc_bits: int, shift_bits: int) -> str:
+    """PARAM_FILE image of sf_mvau: per neuron fold, each PE row's bias, multiplier and shift."""
+    per_channel = np.stack([np.broadcast_to(np.asarray(v, dtype=np.int64), (channels,)) for v in (bias, mult, shift)],
+                           -1)
+    return hex_words(per_channel.reshape(channels // pe, pe * 3), [acc_bits, spec.REQUANT_MULT_BITS, shift_bits] * pe)
+
+
 class Mvau(Kernel):
-    name, module = "mvau", "sf_mvau"
+    """Weights on chip, output pixel-major."""
+
+    name, module, Config = "mvau", "sf_mvau", MvauConfig
+    # weights on chip: the weight stream port (W_WORD_BITS's default 64 bits) unused
+    tie_offs = (("w_tdata", "64'd0"), ("w_tvalid", "1'b0"), ("w_tready", ""))
 
     @classmethod
     def cycles(cls, config):
-        return config["PIXELS"] * config["NF"] * config["SF"]
+        return config.PIXELS * config.NF * config.SF
 
     @classmethod
     def ideal_cycles(cls, config, port_words):
@@ -53,11 +133,11 @@ class Mvau(Kernel):
 
     @classmethod
     def lead_fraction(cls, config):
-        return 1 / config["PIXELS"]
+        return 1 / config.PIXELS
 
     @classmethod
     def tail_cycles(cls, config):
-        return config["NF"] * config["SF"] + mvau_fill(config)
+        return config.NF * config.SF + mvau_fill(config)
 
     @classmethod
     def verilog_params(cls, config, inputs, outputs, layer):
@@ -67,30 +147,39 @@ class Mvau(Kernel):
                 "IN_BITS": x.bits, "IN_SIGNED": x.signed, "W_BITS": layer.weight_bits, "OUT_BITS": y.bits,
                 "WEIGHT_STORAGE": spec.WEIGHT_STORAGES.index(layer.weight_storage)}
 
+    @classmethod
+    def memory_images(cls, config, args, tables, weight):
+        """Its call is (in, out, weights, bias, mult, shift): the weights and the per-channel parameters."""
+        bias, mult, shift = (tables[name] for name in args[-3:])
+        weight_file, param_file = mvau_memories(weight, bias, mult, shift, config.SIMD, config.PE,
+                                                config.BANK_BITS // config.BANK_LANES, config.ACC_BITS,
+                                                config.SHIFT_BITS)
+        return {"WEIGHT_FILE": weight_file, "PARAM_FILE": param_file}
+
 
 class MvauStreamed(Mvau):
     """Its weight tiles come in as words of W_BEATS beats; its output goes pixel group by pixel group, each group's
     words by channel group (channel major)."""
 
-    name, in_ports = "mvau_streamed", ("in", "w")
+    name, in_ports, tie_offs, Config = "mvau_streamed", ("in", "w"), (), MvauStreamedConfig
     # It reads its first pixel group during the first neuron fold, as it arrives, and every other fold of the group
     # needs all of it.
     busy_after_lead = True
 
     @classmethod
     def cycles(cls, config):
-        return streamed_mvau_cycles(config["PIXELS"], config["GROUP"], config["NF"], config["SF"], config["W_BEATS"])
+        return streamed_mvau_cycles(config.PIXELS, config.GROUP, config.NF, config.SF, config.W_BEATS)
 
     @classmethod
     def lead_fraction(cls, config):  # its first group is read during the first neuron fold, which ends with it
-        return min(config["GROUP"], config["PIXELS"]) / config["PIXELS"]
+        return min(config.GROUP, config.PIXELS) / config.PIXELS
 
     @classmethod
     def tail_cycles(cls, config):
         """The last pixel group is read during its first neuron fold; the others replay it (or wait for the
         weights)."""
-        last_group = max(pixel_groups(config["PIXELS"], config["GROUP"])[-1], config["W_BEATS"])
-        return (config["NF"] - 1) * last_group * config["SF"] + config["SF"] + mvau_fill(config)
+        last_group = max(pixel_groups(config.PIXELS, config.GROUP)[-1], config.W_BEATS)
+        return (config.NF - 1) * last_group * config.SF + config.SF + mvau_fill(config)
 
     @classmethod
     def deepen_fifos(cls, config, inputs, outputs, interval, consumer_of):
@@ -98,11 +187,18 @@ class MvauStreamed(Mvau):
         group, so that the producer writes the next one meanwhile (a ping-pong with its group buffer); its weight
         stream holds a fold's tiles, read during the fold's first pixel, so the next fold's arrive meanwhile."""
         x, weights = inputs
-        x.depth = max(x.depth, streamed_input_depth(config["GROUP"] * x.pixel_words, x.pixel_words))
-        weights.depth = max(weights.depth, streamed_weights_depth(config["SF"]))
+        x.depth = max(x.depth, streamed_input_depth(config.GROUP * x.pixel_words, x.pixel_words))
+        weights.depth = max(weights.depth, streamed_weights_depth(config.SF))
 
     @classmethod
     def verilog_params(cls, config, inputs, outputs, layer):
         weights = inputs[1]
         return {**super().verilog_params(config, inputs, outputs, layer), **pick(config, "PIXELS GROUP"),
                 "W_WORD_BITS": weights.lanes * weights.bits}
+
+    @classmethod
+    def memory_images(cls, config, args, tables, weight):
+        """Its call is (in, w, out, bias, mult, shift): the per-channel parameters (the weights stream in)."""
+        bias, mult, shift = (tables[name] for name in args[-3:])
+        return {"PARAM_FILE": mvau_param_memory(bias, mult, shift, len(weight), config.PE, config.ACC_BITS,
+                                                config.SHIFT_BITS)}

@@ -3,23 +3,35 @@ one lane count a multiple of the other. Gathering, it zero-fills a block's (a pi
 block's words do not fill it (a windowed convolution's fan-in into SIMD lanes, ir.Conv.sf)."""
 from __future__ import annotations
 
-from .base import Kernel, pick
+from dataclasses import dataclass
+
+from .base import Config, CType, Kernel, pick
+from .kernel_costs import block_slots
 
 
-def block_slots(block_words: int, gather: int) -> int:
-    """Cycles sf_regroup spends on a block (pixel) of `block_words` input words gathered `gather` to an output word:
-    its words and the zero fill that completes its last output word, a cycle each."""
-    return -(-block_words // gather) * gather
+@dataclass(frozen=True)
+class RegroupConfig(Config):
+    """sf::regroup's configuration (hw/hls/sf_regroup.h regroup_config)."""
+
+    hls_base = "regroup_config"
+    lane_t: CType
+    in_word: CType
+    out_word: CType
+    IN_LANES: int
+    OUT_LANES: int
+    IN_WORDS: int  # per frame
+    BLOCK_WORDS: int  # input words per block (pixel): a block's last output word is zero-filled
 
 
 class Regroup(Kernel):
-    name, module = "regroup", "sf_regroup"
+    """IN_LANES-lane words to OUT_LANES-lane words, block (pixel) by block."""
+
+    name, module, Config = "regroup", "sf_regroup", RegroupConfig
 
     @classmethod
     def cycles(cls, config):
-        lanes_in, lanes_out = config["IN_LANES"], config["OUT_LANES"]
-        gather, split = max(1, lanes_out // lanes_in), max(1, lanes_in // lanes_out)
-        return config["IN_WORDS"] // config["BLOCK_WORDS"] * block_slots(config["BLOCK_WORDS"], gather) * split
+        gather, split = max(1, config.OUT_LANES // config.IN_LANES), max(1, config.IN_LANES // config.OUT_LANES)
+        return config.IN_WORDS // config.BLOCK_WORDS * block_slots(config.BLOCK_WORDS, gather) * split
 
     @classmethod
     def verilog_params(cls, config, inputs, outputs, layer):

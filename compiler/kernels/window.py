@@ -12,7 +12,30 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from .base import MIN_DEPTH, Kernel, kernel, pick, row_burst_pixels
+from .base import MIN_DEPTH, Config, CType, Kernel, kernel, pick, row_burst_pixels
+
+
+@dataclass(frozen=True)
+class WindowConfig(Config):
+    """sf::window's configuration (hw/hls/sf_window.h window_config)."""
+
+    hls_base = "window_config"
+    lane_t: CType
+    word_t: CType
+    LANES: int
+    H: int  # input rows
+    W: int  # input columns
+    CG: int  # channel groups (words) per pixel
+    KH: int
+    KW: int
+    SH: int
+    SW: int
+    PT: int  # padding at the top
+    PL: int  # at the left
+    HO: int  # output rows
+    WO: int  # output columns
+    ROWS: int  # input rows buffered (KH + SH)
+    PAD: int  # the value read at padded positions
 
 
 @dataclass(frozen=True)
@@ -26,10 +49,11 @@ def _clamp(v: int, hi: int) -> int:
     return v if v < hi else hi
 
 
-def window_schedule(config: dict) -> WindowSchedule:
-    """The free-running schedule of a window with configuration `config` (H W CG KH KW SH SW PT PL HO WO)."""
-    h, w, cg, kh, kw = config["H"], config["W"], config["CG"], config["KH"], config["KW"]
-    sh, sw, pt, pl, ho, wo = config["SH"], config["SW"], config["PT"], config["PL"], config["HO"], config["WO"]
+def window_schedule(config) -> WindowSchedule:
+    """The free-running schedule of a window (or of sf::pool, which reads the same way) with configuration
+    `config`."""
+    h, w, cg, kh, kw = config.H, config.W, config.CG, config.KH, config.KW
+    sh, sw, pt, pl, ho, wo = config.SH, config.SW, config.PT, config.PL, config.HO, config.WO
     window = kh * kw * cg
 
     def need(oy: int, ox: int) -> int:  # input pixels (row-major) read before window (oy, ox) can issue
@@ -45,13 +69,15 @@ def window_schedule(config: dict) -> WindowSchedule:
     return WindowSchedule(cycles, lead * cg, gap)
 
 
-def window_lead_fraction(config: dict) -> float:
-    """The share of a frame's input a window (or sf::pool, which reads the same way) reads before its first output."""
-    return window_schedule(config).lead_words / (config["H"] * config["W"] * config["CG"])
+def window_lead_fraction(config) -> float:
+    """The share of a frame's input a window (or sf::pool) reads before its first output."""
+    return window_schedule(config).lead_words / (config.H * config.W * config.CG)
 
 
 class Window(Kernel):
-    name, module = "window", "sf_window"
+    """A k x k window per output pixel, a word per cycle."""
+
+    name, module, Config = "window", "sf_window", WindowConfig
 
     @classmethod
     def cycles(cls, config):
@@ -64,10 +90,10 @@ class Window(Kernel):
     @classmethod
     def tail_cycles(cls, config):
         """Every window that needs the frame's last input pixel goes out after it."""
-        h, w, sh, sw, pt, pl = config["H"], config["W"], config["SH"], config["SW"], config["PT"], config["PL"]
-        last_rows = sum(1 for oy in range(config["HO"]) if oy * sh - pt + config["KH"] - 1 >= h - 1)
-        last_cols = sum(1 for ox in range(config["WO"]) if ox * sw - pl + config["KW"] - 1 >= w - 1)
-        return last_rows * last_cols * config["KH"] * config["KW"] * config["CG"]
+        h, w, sh, sw, pt, pl = config.H, config.W, config.SH, config.SW, config.PT, config.PL
+        last_rows = sum(1 for oy in range(config.HO) if oy * sh - pt + config.KH - 1 >= h - 1)
+        last_cols = sum(1 for ox in range(config.WO) if ox * sw - pl + config.KW - 1 >= w - 1)
+        return last_rows * last_cols * config.KH * config.KW * config.CG
 
     @classmethod
     def deepen_fifos(cls, config, inputs, outputs, interval, consumer_of):

@@ -42,6 +42,9 @@ def _sum(costs) -> dict[str, float]:
 
 @dataclass
 class LayerRow:
+    """One row of the report: a layer (or an AXI converter) with its cycles and share of the frame interval, the
+    resources of its processes and the FIFOs they read, and a convolution's MACs, folding and weight placement."""
+
     name: str
     kind: str
     macs: int
@@ -59,6 +62,9 @@ class LayerRow:
 
 @dataclass
 class Estimate:
+    """The estimate of a folded network (see the module docstring): interval, latency, resources against the board's,
+    roofline, bottleneck, and the rows of layers and FIFOs."""
+
     board: str
     part: str
     clock_mhz: float
@@ -78,13 +84,16 @@ class Estimate:
 
     @property
     def fps(self) -> float:
+        """Frames per second at the clock: one frame per interval."""
         return self.clock_mhz * 1e6 / self.interval_cycles
 
     @property
     def latency_ms(self) -> float:
+        """A frame's latency through an idle pipeline, in milliseconds."""
         return self.latency_cycles / (self.clock_mhz * 1e3)
 
     def to_dict(self) -> dict:
+        """The estimate as report.json holds it, with fps, latency and the DDR weight traffic in MB/s worked out."""
         return {"board": self.board, "part": self.part, "clock_mhz": self.clock_mhz, "fps": round(self.fps, 2),
                 "latency_ms": round(self.latency_ms, 4), "interval_cycles": self.interval_cycles,
                 "latency_cycles": self.latency_cycles, "bottleneck": self.bottleneck,
@@ -103,7 +112,7 @@ def process_cost(net: ir.Network, p) -> kernel_costs.Cost:
 def estimate(net: ir.Network, arrays, board: Board, clock_mhz: float) -> Estimate:
     """The estimate of a folded network on `board` at `clock_mhz` (module docstring)."""
     graph = build_graph(net, arrays, weights=False)
-    cycles = {p.name: kernel(p.kernel).cycles(p.ints) for p in graph.processes}
+    cycles = {p.name: kernel(p.kernel).cycles(p.config) for p in graph.processes}
     interval = max(cycles.values())
     costs = {p.name: _cost_dict(process_cost(net, p)) for p in graph.processes}
     fifos, fifo_of = [], {}
@@ -122,9 +131,9 @@ def estimate(net: ir.Network, arrays, board: Board, clock_mhz: float) -> Estimat
         first_in = max((first_out[producer_of[id(s)].name] for s in p.inputs), default=0.0)
         last_in = max((last_out[producer_of[id(s)].name] for s in p.inputs), default=0.0)
         k = kernel(p.kernel)
-        first_out[p.name] = first_in + k.lead_fraction(p.ints) * (last_in - first_in)
+        first_out[p.name] = first_in + k.lead_fraction(p.config) * (last_in - first_in)
         busy_from = first_out[p.name] if k.busy_after_lead else first_in
-        last_out[p.name] = max(busy_from + cycles[p.name], last_in + k.tail_cycles(p.ints))
+        last_out[p.name] = max(busy_from + cycles[p.name], last_in + k.tail_cycles(p.config))
     latency = int(max(last_out.values()))
 
     rows = []

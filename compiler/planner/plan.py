@@ -35,7 +35,7 @@ and rejects impossible pins with one clear line.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -43,12 +43,12 @@ from squeezeflow.hw import spec
 
 from .. import ir
 from ..boards import Board
-from ..dataflow.graph import can_stream_weights, consumer_graph, pool_is_separable, window_lanes
+from ..dataflow.graph import can_stream_weights, consumer_graph, fold_graph
 from ..errors import UserError
 from ..kernels import kernel_costs
 from ..kernels.base import kernel
 from ..kernels.kernel_costs import RESOURCES
-from ..kernels.mvau import streamed_input_depth, streamed_mvau_cycles, streamed_weights_depth
+from ..kernels.mvau import MvauStreamed, streamed_input_depth, streamed_weights_depth
 from .estimate import estimate, process_cost
 
 DEFAULT_MAX_UTIL = 0.85
@@ -64,10 +64,13 @@ _PIN_KEYS = {"simd", "pe", "mac", "weight_storage", "ddr_rows"}
 
 
 def divisors(n: int) -> list[int]:
+    """The divisors of `n`, ascending: the foldings (PE, or a pointwise convolution's SIMD) that split `n` channels
+    evenly."""
     return [d for d in range(1, n + 1) if n % d == 0]
 
 
 def cost_vector(cost: kernel_costs.Cost) -> np.ndarray:
+    """A Cost as an array in RESOURCES order, a row of the planner's cost tables."""
     return np.array([getattr(cost, r) for r in RESOURCES], dtype=float)
 
 
@@ -97,11 +100,15 @@ def _overuse(shares: np.ndarray) -> np.ndarray:
 
 
 def capacity(board: Board) -> np.ndarray:
+    """The board's resources as an array in RESOURCES order."""
     return np.array([board.capacity[r] for r in RESOURCES], dtype=float)
 
 
 @dataclass(frozen=True)
 class Option:
+    """One implementation of a convolution: folding, MAC mapping and weight placement, with its cycles per frame and
+    its cost, both counting the kernels around it (its input window and regroup, those that inherit its PE)."""
+
     simd: int
     pe: int
     mac: str
@@ -122,45 +129,6 @@ def _simd_choices(layer: ir.Conv) -> list[int]:
 def _pass_rows(rows: int) -> list[int]:
     """The output rows per pass over streamed weights worth trying: the fewest for each number of passes."""
     return sorted({-(-rows // passes) for passes in range(1, rows + 1)}, reverse=True)
-
-
-def _conv_kernels(net: ir.Network, layer: ir.Conv, simd: int, pe: int) -> list[tuple[str, dict]]:
-    """(kernel, integer configuration) of the processes a convolution folded as (simd, pe) makes or sets the
-    lanes of, as emit_hls builds them: window, MVAU, and the consumers of its output that inherit PE."""
-    c, h, w = net.shape_of(layer.inputs[0])
-    o, ho, wo = layer.out_shape
-    found = []
-    if layer.windowed:
-        lanes = window_lanes(simd, c)
-        found.append(("window", _window_config(c // lanes, h, w, layer.kernel, layer.stride, layer.pad, ho, wo)))
-        if lanes != simd:
-            found.append(("regroup", {"IN_LANES": lanes, "OUT_LANES": simd, "IN_WORDS": ho * wo * layer.fan_in // lanes,
-                                      "BLOCK_WORDS": layer.fan_in // lanes}))
-    found.append(("mvau", {"PIXELS": ho * wo, "NF": o // pe, "SF": ir.simd_words(layer.fan_in, simd), "SIMD": simd,
-                           "PE": pe}))
-    consumers = net.consumers(layer.name)
-    cg = o // pe
-    if len(consumers) > 1:
-        found.append(("duplicate", {"WORDS": ho * wo * cg}))
-    for consumer in consumers:
-        if isinstance(consumer, ir.MaxPool):
-            _, hp, wp = consumer.out_shape
-            window = _window_config(cg, ho, wo, consumer.kernel, consumer.stride, consumer.pad, hp, wp)
-            if pool_is_separable((ho, wo), consumer.kernel, consumer.stride, consumer.pad, (hp, wp)):
-                found.append(("pool", window))
-            else:
-                found.append(("window", window))
-                found.append(("maxpool", {"PIXELS": hp * wp, "K": consumer.kernel[0] * consumer.kernel[1], "CG": cg}))
-        elif isinstance(consumer, ir.GlobalAvgPool):
-            found.append(("gap", {"PIXELS": ho * wo, "CG": cg}))
-        elif isinstance(consumer, ir.Concat):
-            found.append(("concat", {"PIXELS": ho * wo, "CGA": 0, "CGB": consumer.out_shape[0] // pe}))
-    return found
-
-
-def _window_config(cg, h, w, kernel, stride, pad, ho, wo) -> dict:
-    return {"H": h, "W": w, "CG": cg, "KH": kernel[0], "KW": kernel[1], "SH": stride[0], "SW": stride[1],
-            "PT": pad[0], "PL": pad[1], "HO": ho, "WO": wo}
 
 
 class Planner:
@@ -190,25 +158,21 @@ class Planner:
         """Every option of a layer (pins applied): the list, their cycles and their cost matrix."""
         pin = self.pins.get(layer.name, {})
         x = self.net.type_of(layer.inputs[0])
-        c, o = layer.in_channels, layer.out_shape[0]
+        o = layer.out_shape[0]
         options = []
         storages = spec.WEIGHT_STORAGES if can_stream_weights(self.net, layer) else spec.ON_CHIP_WEIGHT_STORAGES
         wide = (spec.MAX_WORD_BITS // x.bits, spec.MAX_WORD_BITS // layer.out_type.bits)
-        downstream = {}  # PE -> the cost of the kernels whose lanes follow it
+        downstream = {}  # PE -> (cycles, cost) of the kernels whose lanes follow it
         shift_bits = layer.requant.shift_bits  # every convolution requantizes (lower.py)
         for simd in [pin["simd"]] if "simd" in pin else [d for d in _simd_choices(layer) if d <= wide[0]]:
             for pe in [pin["pe"]] if "pe" in pin else [d for d in divisors(o) if d <= wide[1]]:
                 if pe not in downstream:
-                    downstream[pe] = self._downstream_cost(layer, pe)
+                    downstream[pe] = self._downstream(layer, pe)
                 sf, nf, (ho, wo) = ir.simd_words(layer.fan_in, simd), o // pe, layer.out_shape[1:]
-                kernels = _conv_kernels(self.net, layer, simd, pe)
-                cycles = max(kernel(k).cycles(cfg) for k, cfg in kernels)
-                around = downstream[pe]  # with its input window and the regroup after it, if any
-                for kind, cfg in kernels[:[k for k, _ in kernels].index("mvau")]:  # its input's
-                    if kind == "window":
-                        around = around + kernel_costs.window_cost(cfg, c // cfg["CG"], x.bits)
-                    elif kind == "regroup":
-                        around = around + kernel_costs.kernel_cost("sf_regroup", {**cfg, "BITS": x.bits})
+                *reading, mvau = fold_graph(self.net, replace(layer, simd=simd, pe=pe)).processes
+                cycles = max(downstream[pe][0], *(kernel(p.kernel).cycles(p.config) for p in [*reading, mvau]))
+                # with its input window and the regroup after it, if any
+                around = sum((process_cost(self.net, p) for p in reading), downstream[pe][1])
                 for mac in [pin["mac"]] if "mac" in pin else spec.MAC_IMPLS:
                     if mac == "dsp_packed" and not (pe % 2 == 0 and spec.packs(x.bits, x.signed, layer.weight_bits,
                                                                                  simd, self.board.dsp_type)):
@@ -229,7 +193,9 @@ class Planner:
                                     + kernel_costs.fifo_cost(simd * x.bits, streamed_input_depth(group * sf, sf))
                                     + kernel_costs.fifo_cost(beats * spec.AXI_STREAM_BITS,
                                                              streamed_weights_depth(sf)) + around)
-                            option_cycles = max(cycles, streamed_mvau_cycles(ho * wo, group, nf, sf, beats))
+                            streamed = MvauStreamed.Config(**mvau.config.to_dict(), GROUP=group, W_BEATS=beats,
+                                                           w_word=f"ap_uint<{beats * spec.AXI_STREAM_BITS}>")
+                            option_cycles = max(cycles, MvauStreamed.cycles(streamed))
                             options.append(Option(simd, pe, mac, storage, 0 if rows == ho else rows, option_cycles,
                                                   cost_vector(cost)))
         if not options:
@@ -241,13 +207,14 @@ class Planner:
         keep = _undominated(np.column_stack([cycles, _effective(costs)]))
         return [options[i] for i in keep], cycles[keep], costs[keep]
 
-    def _downstream_cost(self, layer: ir.Conv, pe: int) -> kernel_costs.Cost:
-        """What the kernels that take their lanes from `layer`'s PE cost (graph.consumer_graph: its output
-        stream, duplicator, pools, the concat it feeds), with their FIFOs."""
+    def _downstream(self, layer: ir.Conv, pe: int) -> tuple[int, kernel_costs.Cost]:
+        """The cycles (the slowest's) and the cost, FIFOs included, of the kernels that take their lanes from
+        `layer`'s PE (graph.consumer_graph: its output stream, duplicator, pools, the concat it feeds)."""
         graph = consumer_graph(self.net, {}, layer, pe)
         costs = [process_cost(self.net, p) for p in graph.processes]
         costs += [kernel_costs.fifo_cost(s.lanes * s.bits, s.depth) for s in graph.streams]
-        return sum(costs, kernel_costs.Cost())
+        cycles = max((kernel(p.kernel).cycles(p.config) for p in graph.processes), default=0)
+        return cycles, sum(costs, kernel_costs.Cost())
 
     def _cheapest(self, score: np.ndarray) -> np.ndarray:
         """Each layer's option (row of the flat table) of least `score` (the first of equals)."""

@@ -52,6 +52,7 @@ def torch_classifier(path, arch=None, preprocess=None):
     model = load_weights(build_float_model(arch or inferred, num_classes), path).eval()
 
     def classify(x):
+        """Float NCHW batch -> logits of the torch model, without autograd."""
         with torch.no_grad():
             return model(torch.from_numpy(x)).numpy()
 
@@ -92,6 +93,7 @@ def onnx_classifier(path, preprocess=None):
         output_name = proto.graph.output[0].name
 
         def classify(x):
+            """Float NCHW batch -> logits, one frame at a time through qonnx's executor."""
             return np.concatenate([execute_onnx(wrapper, {input_name: x[i:i + 1]})[output_name]
                                    for i in range(len(x))])
     else:
@@ -101,6 +103,7 @@ def onnx_classifier(path, preprocess=None):
             raise UserError("onnxruntime cannot load the model", str(path), str(exc).splitlines()[0]) from None
 
         def classify(x):
+            """Float NCHW batch -> logits, one frame at a time through onnxruntime."""
             return np.concatenate([session.run(None, {input_name: x[i:i + 1]})[0] for i in range(len(x))])
 
     return classify, spec

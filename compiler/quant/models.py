@@ -39,19 +39,25 @@ class FloatLayers:
     """Layer factory of the float network; `build_quant_model` swaps in brevitas layers at the same names."""
 
     def conv(self, cin, cout, kernel, stride=1, padding=0):
+        """A float Conv2d with bias."""
         return nn.Conv2d(cin, cout, kernel_size=kernel, stride=stride, padding=padding)
 
     def input(self):
+        """The input stage: an identity here; QuantLayers quantizes the input."""
         return nn.Identity()
 
     def relu(self, last=False):
+        """An in-place ReLU; `last` (conv10's) matters to QuantLayers only."""
         return nn.ReLU(inplace=True)
 
     def add(self):
+        """The simple bypass: a plain float sum (Add)."""
         return Add()
 
 
 class Add(nn.Module):
+    """The float simple bypass: a Fire module's output plus its input."""
+
     def forward(self, y, x):
         return y + x
 
@@ -78,6 +84,9 @@ class Fire(nn.Module):
 
 
 class SqueezeNet(nn.Module):
+    """SqueezeNet `arch` (1.0 or 1.1, optionally with simple bypasses) with torchvision's module names, built from
+    `layers` (float by default, QuantLayers for brevitas)."""
+
     def __init__(self, arch: str = "squeezenet1_1", num_classes: int = 1000, layers=None):
         super().__init__()
         if num_classes < 1:
@@ -111,6 +120,7 @@ class SqueezeNet(nn.Module):
 
 
 def build_float_model(arch: str = "squeezenet1_1", num_classes: int = 1000) -> SqueezeNet:
+    """The float `arch` with `num_classes` outputs, initialised as torchvision does (random weights)."""
     return SqueezeNet(arch, num_classes)
 
 
@@ -179,22 +189,28 @@ class QuantLayers(FloatLayers):
         self.input_quant, self.bias_quant = Int8ActPerTensorFloat, Int32Bias
 
     def conv(self, cin, cout, kernel, stride=1, padding=0):
+        """A brevitas QuantConv2d: signed `wbits` per-output-channel weights (frozen MSE scales) and Int32 biases."""
         from brevitas.nn import QuantConv2d
 
         return QuantConv2d(cin, cout, kernel_size=kernel, stride=stride, padding=padding,
                            weight_quant=self.weight_quant, bias_quant=self.bias_quant)
 
     def input(self):
+        """A QuantIdentity quantizing the input to signed 8 bits; returns a QuantTensor."""
         from brevitas.nn import QuantIdentity
 
         return QuantIdentity(act_quant=self.input_quant, return_quant_tensor=True)
 
     def relu(self, last=False):
+        """A QuantReLU to unsigned `abits`; returns a QuantTensor, except the `last` one (conv10's), whose plain output
+        keeps global average pooling float."""
         from brevitas.nn import QuantReLU
 
         return QuantReLU(act_quant=self.act_quant, return_quant_tensor=not last)
 
     def add(self):
+        """A QuantAdd whose requantizer is a QuantReLU to unsigned `abits`; both operands are non-negative, so the ReLU
+        only quantizes."""
         return QuantAdd(self.relu())
 
 

@@ -94,6 +94,7 @@ def build(build_dir, taps: bool = False) -> dict:
     start = time.perf_counter()
 
     def compile_all(sources):
+        """Compile `sources` one after another into the object folder; returns their compiler diagnostics."""
         return [_run([cxx, *flags, "-c", str(hls / src), "-o", str(objects / f"{src}.o")]) for src in sources]
 
     # top.cpp (every kernel and weight) dominates; the small units compile beside it: two jobs at most
@@ -195,6 +196,8 @@ def simulate(build_dir, images, limit: int | None = None) -> dict:
     state = {"seconds": 0.0, "mismatches": [], "first": None}
 
     def classify(x):
+        """Run a float batch through the testbench -> its logits, noting the simulation time, the frames that differ
+        from the golden model and the first of them."""
         q = quantize(x)
         start = time.perf_counter()
         beats = run_frames(binaries["tb"], pack_frames(q), output_beats(net.num_classes))

@@ -25,6 +25,8 @@ _DEQUANTIZED_OPS = ("DequantizeLinear", "MaxPool", "GlobalAveragePool", "Flatten
 
 @dataclass
 class LayerAgreement:
+    """How one layer's golden output agrees with onnxruntime's: values compared, values equal, largest difference."""
+
     layer: str
     total: int
     equal: int
@@ -32,6 +34,7 @@ class LayerAgreement:
 
     @property
     def fraction_equal(self) -> float:
+        """The share of values that agree (1.0 when there are none)."""
         return self.equal / self.total if self.total else 1.0
 
 

@@ -121,7 +121,7 @@ def ideal_cycles(p) -> int:
     """Cycles per frame that process `p` needs at least (its kernel's ideal_cycles: a word per port per cycle, an
     MVAU a cycle per weight tile). A schedule's losses come on top (its kernel's cycles model them; layer_cycles
     measures them)."""
-    return kernel(p.kernel).ideal_cycles(p.ints, [s.words for s in p.inputs + p.outputs])
+    return kernel(p.kernel).ideal_cycles(p.config, [s.words for s in p.inputs + p.outputs])
 
 
 def frame_cycles(build_dir) -> int:
@@ -158,6 +158,8 @@ def simulate(build_dir, images, limit: int | None = None) -> dict:
     state = {}
 
     def classify(x):  # called once, with every image: the frames run back to back
+        """Run the frames through the harness -> logits, noting wall time, each frame's cycle marks and how many frames
+        differ from the golden model."""
         q = quantize(x)
         start = time.perf_counter()
         beats, first_in, last_out = run_frames(binaries["exe"], pack_frames(q), output_beats(net.num_classes),

@@ -45,6 +45,8 @@ def add_arguments(parser):
 
 
 def summarize(cells: dict[str, int]) -> dict:
+    """A yosys cell census as resources: LUT1-6, LUTRAM (LUTs of memory cells and SRLs), flip-flops, DSP48E2,
+    BRAM36 (a RAMB18E2 counts half) and URAM."""
     return {"LUT": sum(n for c, n in cells.items() if re.fullmatch(r"LUT[1-6]", c)),
             "LUTRAM": sum(n * LUTRAM_LUTS.get(c, 0) for c, n in cells.items()),
             "FF": sum(n for c, n in cells.items() if re.fullmatch(r"FD[RSCP]E", c)),

@@ -4,14 +4,32 @@
 //   a, b: WORDS words of LANES lanes (a_t, b_t), the same channels and grouping.
 //   out : WORDS words of LANES lanes of out_t:
 //         y = clamp(round_half_even((MA * (a - ZA) + MB * (b - ZB)) / 2**SHIFT) + ZP, LO, HI) (compiler/ir.py).
-// L: a_t, b_t, out_t, out_word, LANES, WORDS, MA, MB, ZA, ZB, SHIFT, ZP, LO, HI,
-//    SUM_BITS (holds the sum, and >= SHIFT + 2).
 #ifndef SF_ADD_H
 #define SF_ADD_H
 
 #include "sf_common.h"
 
 namespace sf {
+
+// The configuration sf::add reads (compiler/kernels/join.py AddConfig): a generated struct derives
+// from it and defines every member; a member left undefined fails compilation where the kernel uses it.
+struct add_config {
+    typedef unset a_t;
+    typedef unset b_t;
+    typedef unset out_t;
+    typedef unset out_word;
+    static const int LANES;
+    static const int WORDS;  // per frame
+    static const int MA;
+    static const int MB;
+    static const int ZA;
+    static const int ZB;
+    static const int SHIFT;
+    static const int ZP;
+    static const int LO;
+    static const int HI;
+    static const int SUM_BITS;  // holds the sum, and >= SHIFT + 2
+};
 
 template <class L, class INA, class INB, class OUT>
 void add(INA& a, INB& b, OUT& out) {

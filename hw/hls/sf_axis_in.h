@@ -6,13 +6,24 @@
 //        [(k % PER_BEAT) * VALUE_BITS, ...) of beat k / PER_BEAT (hw/spec.py); the last beat is zero-padded.
 //        TLAST is not checked: the frame size is static.
 //   out: WORDS words of LANES lanes of lane_t, the same values in the same order.
-// L: AXI_BITS, VALUE_BITS, value_t (ap_(u)int<VALUE_BITS>), lane_t, LANES, WORDS, word_t.
 #ifndef SF_AXIS_IN_H
 #define SF_AXIS_IN_H
 
 #include "sf_axis.h"
 
 namespace sf {
+
+// The configuration sf::axis_in reads (compiler/kernels/axis.py AxisInConfig): a generated struct derives
+// from it and defines every member; a member left undefined fails compilation where the kernel uses it.
+struct axis_in_config {
+    static const int AXI_BITS;
+    static const int VALUE_BITS;
+    typedef unset value_t;  // ap_(u)int<VALUE_BITS>
+    typedef unset lane_t;
+    typedef unset word_t;
+    static const int LANES;
+    static const int WORDS;  // per frame
+};
 
 template <class L, class IN, class OUT>
 void axis_in(IN& in, OUT& out) {

@@ -5,13 +5,21 @@
 //   out: ceil(VALUES / PER_BEAT) beats of axis_word<AXI_BITS>, PER_BEAT = AXI_BITS / VALUE_BITS: value k sign- or
 //        zero-extended to VALUE_BITS in bits [(k % PER_BEAT) * VALUE_BITS, ...) of beat k / PER_BEAT (hw/spec.py);
 //        the last beat zero-padded; TKEEP and TSTRB all ones; TLAST on the frame's last beat.
-// L: AXI_BITS, VALUE_BITS, lane_t, VALUES.
 #ifndef SF_AXIS_OUT_H
 #define SF_AXIS_OUT_H
 
 #include "sf_axis.h"
 
 namespace sf {
+
+// The configuration sf::axis_out reads (compiler/kernels/axis.py AxisOutConfig): a generated struct derives
+// from it and defines every member; a member left undefined fails compilation where the kernel uses it.
+struct axis_out_config {
+    static const int AXI_BITS;
+    static const int VALUE_BITS;
+    typedef unset lane_t;
+    static const int VALUES;  // per frame
+};
 
 template <class L, class IN, class OUT>
 void axis_out(IN& in, OUT& out) {

@@ -26,6 +26,10 @@
 
 namespace sf {
 
+// The type of a configuration member a kernel's base configuration declares (e.g. sf_mvau.h mvau_config): a
+// generated struct that leaves it undefined fails compilation where the kernel uses it.
+struct unset;
+
 #ifdef __SYNTHESIS__
 // Arithmetic is done in the exact ap_int widths the compiler derived.
 template <class T> struct num { typedef T type; };

@@ -6,13 +6,21 @@
 //   out: PIXELS * (CGA + CGB) words: each pixel's CGA words of a, then its CGB words of b.
 // Both inputs carry the output's type and grouping: an input the IR requantizes goes through sf::requant first,
 // a regrouped one through sf::regroup.
-// L: word_t, CGA, CGB, PIXELS.
 #ifndef SF_CONCAT_H
 #define SF_CONCAT_H
 
 #include "sf_common.h"
 
 namespace sf {
+
+// The configuration sf::concat reads (compiler/kernels/join.py ConcatConfig): a generated struct derives
+// from it and defines every member; a member left undefined fails compilation where the kernel uses it.
+struct concat_config {
+    typedef unset word_t;
+    static const int CGA;  // words per pixel of input a
+    static const int CGB;  // of input b
+    static const int PIXELS;
+};
 
 template <class L, class INA, class INB, class OUT>
 void concat(INA& a, INB& b, OUT& out) {

@@ -5,13 +5,26 @@
 //        CHANNEL_MAJOR by pixel group (GROUP consecutive pixels, the last group the rest), each channel group's
 //        words of the group's pixels consecutively (from sf::mvau_streamed).
 //   out: CG words of LANES lanes of sum_t: per channel, the sum over all pixels of (x - ZP) (compiler/ir.py).
-// L: in_t, sum_t, out_word, LANES, CG, PIXELS, GROUP (CHANNEL_MAJOR only), ZP, CHANNEL_MAJOR.
 #ifndef SF_GAP_H
 #define SF_GAP_H
 
 #include "sf_common.h"
 
 namespace sf {
+
+// The configuration sf::gap reads (compiler/kernels/gap.py GapConfig): a generated struct derives
+// from it and defines every member; a member left undefined fails compilation where the kernel uses it.
+struct gap_config {
+    typedef unset in_t;
+    typedef unset sum_t;
+    typedef unset out_word;
+    static const int LANES;
+    static const int CG;
+    static const int PIXELS;
+    static const int GROUP;  // CHANNEL_MAJOR: pixels per group (the last group the rest)
+    static const int ZP;
+    static const int CHANNEL_MAJOR;  // 1: words by pixel group, channel group, pixel (from sf::mvau_streamed)
+};
 
 template <class L, class IN, class OUT>
 void gap(IN& in, OUT& out) {

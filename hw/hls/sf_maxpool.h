@@ -4,13 +4,23 @@
 //   in : PIXELS * K * CG words of LANES lanes of lane_t: per output pixel its K window positions, each as CG
 //        channel-group words (sf::window's order; padded positions hold the lane type's minimum).
 //   out: PIXELS * CG words: per output pixel and channel group, the lane-wise maximum over the K positions.
-// L: lane_t, word_t, LANES, K, CG, PIXELS.
 #ifndef SF_MAXPOOL_H
 #define SF_MAXPOOL_H
 
 #include "sf_common.h"
 
 namespace sf {
+
+// The configuration sf::maxpool reads (compiler/kernels/pool.py MaxPoolConfig): a generated struct derives
+// from it and defines every member; a member left undefined fails compilation where the kernel uses it.
+struct maxpool_config {
+    typedef unset lane_t;
+    typedef unset word_t;
+    static const int LANES;
+    static const int K;  // window positions (KH * KW)
+    static const int CG;
+    static const int PIXELS;  // output pixels
+};
 
 template <class L, class IN, class OUT>
 void maxpool(IN& in, OUT& out) {

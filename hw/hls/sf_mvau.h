@@ -21,15 +21,51 @@
 // spec.pack_shift); 2 "lut", multipliers in the fabric. The arithmetic is the same integers in every mode.
 // Requantizers: L::REQUANT_UNITS of them (hw/spec.py requant_units: ceil(PE / SF)) serve the PE channels, each one
 // channel per iteration (struct requantizers), as sf_mvau.v's do.
-// L: in_t, in_word, out_t, out_word, w_t, acc_t, SIMD, PE, SF, NF, PIXELS, GROUP, BANKS, BANK_LANES, BANK_BITS,
-//    ACC_BITS, MULT_BITS, SHIFT_BITS, SHIFT_BASE (the least shift: the shift tables hold the excess), PRODUCT_BITS,
-//    ZP, LO, HI, MAC, PACK_SHIFT, REQUANT_UNITS, NAME (the layer, for csim's width check).
 #ifndef SF_MVAU_H
 #define SF_MVAU_H
 
 #include "sf_common.h"
 
 namespace sf {
+
+// The configuration sf::mvau reads (compiler/kernels/mvau.py MvauConfig): a generated struct derives
+// from it and defines every member; a member left undefined fails compilation where the kernel uses it.
+struct mvau_config {
+    static const char* const NAME;  // the layer, for csim's width check
+    typedef unset in_t;
+    typedef unset in_word;
+    typedef unset out_t;
+    typedef unset out_word;
+    typedef unset w_t;
+    typedef unset acc_t;
+    static const int SIMD;  // input lanes per word
+    static const int PE;  // output channels per word
+    static const int SF;  // input words per pixel (synapse fold)
+    static const int NF;  // output words per pixel (neuron fold)
+    static const int PIXELS;
+    static const int BANKS;  // weight memories per PE row
+    static const int BANK_LANES;  // weights per memory word
+    static const int BANK_BITS;
+    static const int ACC_BITS;
+    static const int MULT_BITS;
+    static const int SHIFT_BITS;
+    static const int SHIFT_BASE;  // the least shift: the shift table holds each channel's excess over it
+    static const int PRODUCT_BITS;
+    static const int ZP;
+    static const int LO;
+    static const int HI;
+    static const int MAC;  // sf::mac_impl: hw/spec.py MAC_IMPLS by index
+    static const int PACK_SHIFT;  // dsp_packed: the second weight's offset in the multiplicand (spec.pack_shift)
+    static const int REQUANT_UNITS;  // requantizers serving the PE channels (hw/spec.py requant_units)
+};
+
+// The configuration sf::mvau_streamed reads (compiler/kernels/mvau.py MvauStreamedConfig): a generated struct derives
+// from it and defines every member; a member left undefined fails compilation where the kernel uses it.
+struct mvau_streamed_config : mvau_config {
+    static const int GROUP;  // pixels per group: the input rows kept while a pass of the weights goes by
+    static const int W_BEATS;  // AXI beats per weight tile
+    typedef unset w_word;  // a tile
+};
 
 // hw/spec.py MAC_IMPLS by index, as the generated configurations pass it (tests/test_rtl_checks.py)
 enum mac_impl { MAC_DSP = 0, MAC_DSP_PACKED = 1, MAC_LUT = 2 };
@@ -240,7 +276,6 @@ void mvau(IN& in, OUT& out, const WEIGHTS& weights, const rom_int<L::ACC_BITS> b
 // first pixel and replayed for the others. The output goes by group, then channel group (the stream contract above).
 //   weights_in: per group, NF * SF words of w_word, tile nf * SF + sf; weight (pe, s) of the tile in bits
 //               [(pe * SIMD + s) * WEIGHT_BITS, ...), two's complement (hw/spec.py weight stream).
-// L (besides the above): w_word, W_BEATS (AXI beats per tile: compiler/kernels/mvau.py's cycle model reads it).
 template <class L, class IN, class WIN, class OUT>
 void mvau_streamed(IN& in, WIN& weights_in, OUT& out, const rom_int<L::ACC_BITS> bias[L::PE][L::NF],
                    const rom_uint<L::MULT_BITS> mult[L::PE][L::NF],

@@ -15,13 +15,33 @@
 // of its window, about one word per SW input pixels (compiler/dataflow/fifo.py's row-burst rule holds the rest).
 // Windows must end at distinct input rows and columns (compiler/dataflow/graph.py pool_is_separable; else sf::window +
 // sf::maxpool).
-// L: lane_t, word_t, LANES, CG, H, W, KH, KW, SH, SW, PT, PL, HO, WO, NA, NB.
 #ifndef SF_POOL_H
 #define SF_POOL_H
 
 #include "sf_common.h"
 
 namespace sf {
+
+// The configuration sf::pool reads (compiler/kernels/pool.py PoolConfig): a generated struct derives
+// from it and defines every member; a member left undefined fails compilation where the kernel uses it.
+struct pool_config {
+    typedef unset lane_t;
+    typedef unset word_t;
+    static const int LANES;
+    static const int CG;
+    static const int H;
+    static const int W;
+    static const int KH;
+    static const int KW;
+    static const int SH;
+    static const int SW;
+    static const int PT;
+    static const int PL;
+    static const int HO;
+    static const int WO;
+    static const int NA;  // column slots: windows a column can be in, ceil(KW / SW)
+    static const int NB;  // row slots, ceil(KH / SH)
+};
 
 // The first output (row or column) whose window covers input position p, of windows K wide at stride S from -PAD.
 template <int K, int S, int PAD>

@@ -9,13 +9,24 @@
 // buffer of the wider word is filled from R_IN input words, or emptied into R_OUT output words (one of R_IN, R_OUT
 // is 1); a block's zero fill takes the cycles of the words it stands for, so the loop keeps II=1 without a second
 // exit path.
-// L: lane_t, IN_LANES, OUT_LANES, IN_WORDS, BLOCK_WORDS, in_word, out_word.
 #ifndef SF_REGROUP_H
 #define SF_REGROUP_H
 
 #include "sf_common.h"
 
 namespace sf {
+
+// The configuration sf::regroup reads (compiler/kernels/regroup.py RegroupConfig): a generated struct derives
+// from it and defines every member; a member left undefined fails compilation where the kernel uses it.
+struct regroup_config {
+    typedef unset lane_t;
+    typedef unset in_word;
+    typedef unset out_word;
+    static const int IN_LANES;
+    static const int OUT_LANES;
+    static const int IN_WORDS;  // per frame
+    static const int BLOCK_WORDS;  // input words per block (pixel): a block's last output word is zero-filled
+};
 
 template <class L, class IN, class OUT>
 void regroup(IN& in, OUT& out) {

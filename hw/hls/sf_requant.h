@@ -5,14 +5,32 @@
 //   in : WORDS words of LANES lanes of in_t, each pixel's channels as CG consecutive words.
 //   out: WORDS words of LANES lanes of out_t: y = clamp(round_half_even((x - ZP_IN) * mult / 2**shift) + ZP, LO, HI)
 //        with the multiplier and shift of x's channel (compiler/ir.py).
-// L: in_t, diff_t (holds x - ZP_IN), out_t, out_word, LANES, CG, WORDS, ZP_IN, MULT_BITS, SHIFT_BITS, SHIFT_BASE,
-//    PRODUCT_BITS, ZP, LO, HI.
 #ifndef SF_REQUANT_H
 #define SF_REQUANT_H
 
 #include "sf_common.h"
 
 namespace sf {
+
+// The configuration sf::requant reads (compiler/kernels/requant.py RequantConfig): a generated struct derives
+// from it and defines every member; a member left undefined fails compilation where the kernel uses it.
+struct requant_config {
+    typedef unset in_t;
+    typedef unset diff_t;  // holds x - ZP_IN
+    typedef unset out_t;
+    typedef unset out_word;
+    static const int LANES;
+    static const int CG;  // channel groups (words) per pixel
+    static const int WORDS;  // per frame
+    static const int ZP_IN;
+    static const int MULT_BITS;
+    static const int SHIFT_BITS;
+    static const int SHIFT_BASE;  // the least shift: the shift table holds each channel's excess over it
+    static const int PRODUCT_BITS;
+    static const int ZP;
+    static const int LO;
+    static const int HI;
+};
 
 template <class L, class IN, class OUT>
 void requant(IN& in, OUT& out, const rom_uint<L::MULT_BITS> mult[L::LANES][L::CG],

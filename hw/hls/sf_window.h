@@ -13,13 +13,33 @@
 // new pixels arrive), so it runs ahead of its output by about (KH - 1 - PT) rows + KW pixels; the compiler sizes the
 // FIFO of a parallel branch from the same rule (window_needed below, window_lead in compiler/dataflow/graph.py).
 // ROWS = KH + SH input rows are buffered: the KH rows of the current window plus the SH rows the next output row adds.
-// L: lane_t, LANES, word_t, H, W, CG, KH, KW, SH, SW, PT, PL, HO, WO, ROWS, PAD.
 #ifndef SF_WINDOW_H
 #define SF_WINDOW_H
 
 #include "sf_common.h"
 
 namespace sf {
+
+// The configuration sf::window reads (compiler/kernels/window.py WindowConfig): a generated struct derives
+// from it and defines every member; a member left undefined fails compilation where the kernel uses it.
+struct window_config {
+    typedef unset lane_t;
+    typedef unset word_t;
+    static const int LANES;
+    static const int H;  // input rows
+    static const int W;  // input columns
+    static const int CG;  // channel groups (words) per pixel
+    static const int KH;
+    static const int KW;
+    static const int SH;
+    static const int SW;
+    static const int PT;  // padding at the top
+    static const int PL;  // at the left
+    static const int HO;  // output rows
+    static const int WO;  // output columns
+    static const int ROWS;  // input rows buffered (KH + SH)
+    static const int PAD;  // the value read at padded positions
+};
 
 // Input words that must have arrived before the window of output (oy, ox) is complete.
 template <class L>

@@ -23,7 +23,7 @@
 // Arithmetic (compiler/ir.py): acc = bias + sum(weight * x) in ACC_BITS, then
 // y = clamp(round_half_even(acc * mult / 2**(SHIFT_BASE + shift)) + ZP, LO, HI) per output channel; ReLU is the
 // clamp.
-// Memories ($readmemh, written by compiler/backends/emit_rtl.py):
+// Memories ($readmemh, images from compiler/kernels/mvau.py memory_images):
 //   WEIGHT_FILE: NF * SF words, word nf * SF + sf = the tile of output channels nf*PE .. nf*PE+PE-1 and input
 //                vector positions sf*SIMD .. sf*SIMD+SIMD-1; weight (pe, s) in bits [(pe*SIMD + s) * W_BITS, ...),
 //                two's complement. Not read when the weights are streamed.

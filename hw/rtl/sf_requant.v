@@ -7,8 +7,9 @@
 //   out: WORDS words of LANES lanes of OUT_BITS bits:
 //        y = clamp(round_half_even((x - ZP_IN) * mult / 2**(SHIFT_BASE + shift)) + ZP, LO, HI) with the multiplier
 //        and shift of x's channel (compiler/ir.py).
-// PARAM_FILE ($readmemh, compiler/backends/emit_rtl.py): CG words, word g holds LANES fields of MULT_BITS +
-// SHIFT_BITS bits, lowest lane first: the multiplier of channel g*LANES + l, then its shift beyond SHIFT_BASE (sf_round_clamp.v).
+// PARAM_FILE ($readmemh, compiler/kernels/requant.py): CG words, word g holds LANES fields of MULT_BITS +
+// SHIFT_BITS bits, lowest lane first: the multiplier of channel g*LANES + l, then its shift beyond SHIFT_BASE
+// (sf_round_clamp.v).
 // Pipeline: read parameters -> product -> round and clamp into the output register, stalled as a whole while the
 // output register is full.
 `default_nettype none

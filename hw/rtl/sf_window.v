@@ -11,9 +11,9 @@
 //
 // Schedule: at most one input word read and one output word written per cycle. The input is read only as far as
 // the window after the current one needs, so the generator runs ahead of its output by about (KH - 1 - PT) rows +
-// KW pixels (compiler/dataflow/graph.py window_lead). ROWS = KH + SH input rows are buffered, a circular buffer of rows: the KH
-// rows of the current window plus the SH rows the next output row adds. The next frame is read only once every
-// window of this one is out, as the HLS loop does.
+// KW pixels (compiler/dataflow/graph.py window_lead). ROWS = KH + SH input rows are buffered, a circular buffer of
+// rows: the KH rows of the current window plus the SH rows the next output row adds. The next frame is read only
+// once every window of this one is out, as the HLS loop does.
 `default_nettype none
 module sf_window #(
     parameter integer LANES = 1,
