@@ -11,7 +11,7 @@ from squeezeflow.compiler import cli, ir
 from squeezeflow.compiler.boards import BOARDS, board
 from squeezeflow.compiler.dataflow import weights
 from squeezeflow.compiler.errors import UserError
-from squeezeflow.compiler.kernels.window import window_schedule
+from squeezeflow.compiler.kernels.window import Window, window_schedule
 from squeezeflow.compiler.pipeline import compile_model
 from squeezeflow.compiler.planner.estimate import estimate
 from squeezeflow.compiler.planner.plan import _undominated
@@ -148,12 +148,14 @@ def test_undominated_keeps_the_pareto_front():
 def test_window_schedule_counts_row_waits():
     """A 3x3 stride-1 padded window waits only for its first window; a stride-2 unpadded one also for the extra
     input row every output row needs (kernels/window.py)."""
-    same = dict(H=8, W=8, CG=2, KH=3, KW=3, SH=1, SW=1, PT=1, PL=1, HO=8, WO=8)
-    s = window_schedule(same)
+    def config(**sizes):
+        return Window.Config(lane_t="ap_uint<8>", word_t="ap_uint<8>", LANES=1, ROWS=sizes["KH"] + sizes["SH"], PAD=0,
+                             **sizes)
+
+    s = window_schedule(config(H=8, W=8, CG=2, KH=3, KW=3, SH=1, SW=1, PT=1, PL=1, HO=8, WO=8))
     assert s.lead_words == (8 + 2) * 2 and s.row_gap == 0
     assert s.cycles == s.lead_words + 64 * 9 * 2
-    strided = dict(H=9, W=9, CG=1, KH=3, KW=3, SH=2, SW=2, PT=0, PL=0, HO=4, WO=4)
-    s = window_schedule(strided)
+    s = window_schedule(config(H=9, W=9, CG=1, KH=3, KW=3, SH=2, SW=2, PT=0, PL=0, HO=4, WO=4))
     # Row oy's first window needs input through row 2*oy + 2, column 2; row oy - 1's last window read through row
     # 2*oy, column 8: 12 more pixels, 9 of them overlapped with that window.
     assert s.row_gap == 12 - 9 and s.cycles == (2 * 9 + 3) + 16 * 9 + 3 * 3
