@@ -1,7 +1,12 @@
 """Golden model vs onnxruntime on trained SqueezeNet 1.1 W6A8: per-layer and end-to-end agreement, and speed.
 
 Needs ../shared (trained weights and the 500-photo sample). Prints a table; record the figures in docs/.
-    python bench/golden_agreement.py [--shared ../shared] [--limit N] [--formats qcdq,qdq]
+    python bench/golden_agreement.py [--shared ../shared] [--limit N] [--formats qcdq,qdq,direct,direct10]
+
+Formats: qcdq (`squeezeflow quantize`'s brevitas export), qdq (onnxruntime's quantize_static), direct (brevitas
+written the direct way, per-branch scales and no quantizer after the concats: factory.brevitas_direct_model,
+W6 per-channel A8), direct10 (the same for SqueezeNet 1.0 at 227x227 with Caffe preprocessing; random weights, as
+no trained 1.0 is at hand: the agreement, not the accuracy, is the figure).
 """
 from __future__ import annotations
 
@@ -32,7 +37,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shared", default=str(Path(__file__).resolve().parents[2] / "shared"))
     parser.add_argument("--limit", type=int, default=None, help="photos from the sample (default all 500)")
-    parser.add_argument("--formats", default="qcdq,qdq")
+    parser.add_argument("--formats", default="qcdq,qdq,direct,direct10")
     args = parser.parse_args()
     shared = Path(args.shared)
     weights = shared / "models" / "squeezenet1_1_imagenet.pth"
@@ -42,12 +47,24 @@ def main():
     labels = np.array([label for _, label in samples])
 
     for fmt in args.formats.split(","):
-        model = (factory.brevitas_model("squeezenet1_1", fmt, 224, 1000, str(weights)) if fmt == "qcdq"
-                 else factory.ort_qdq_model("squeezenet1_1", 224, 1000, str(weights)))
-        net, arrays = compile_model(model, warn=lambda m: None)
+        arch, preprocessing = "squeezenet1_1", "torchvision"
+        if fmt == "qcdq":
+            model = factory.brevitas_model(arch, fmt, 224, 1000, str(weights))
+        elif fmt == "qdq":
+            model = factory.ort_qdq_model(arch, 224, 1000, str(weights))
+        elif fmt == "direct":
+            model = factory.brevitas_direct_model(arch, "qcdq", 224, 1000, str(weights), per_channel=True)
+        elif fmt == "direct10":
+            arch, preprocessing = "squeezenet1_0", "caffe"
+            model = factory.brevitas_direct_model(arch, "qcdq", 227, 1000, per_channel=True)
+        else:
+            sys.exit(f"unknown format {fmt!r}")
+        net, arrays = compile_model(model, warn=lambda m: None, preprocess=preprocessing)
         spec = PreprocessSpec(**net.preprocess)
         x = np.stack([preprocess(read_rgb(p), spec) for p, _ in samples])
-        print(f"\n== {fmt}: SqueezeNet 1.1 W6A8, {len(samples)} photos ({len(samples) - 20} sample + 20 foolbox)")
+        size = net.input_shape[1]
+        print(f"\n== {fmt}: {arch} W6A8 {size}x{size}, {len(samples)} photos ({len(samples) - 20} sample + 20 "
+              f"foolbox)")
 
         print("per layer (8 photos, each layer fed onnxruntime's own inputs):")
         print(f"  {'onnxruntime mode':<18}{'layers':>7}{'values':>12}{'identical':>12}{'worst layer':>28}{'max diff':>9}")
@@ -75,7 +92,7 @@ def main():
             agree = (ort.argmax(1) == np.argsort(-gold, axis=1, kind="stable")[:, 0]).mean()
             print(f"  {'onnxruntime ' + ('optimized' if optimized else 'node by node'):<26}{100 * o1:>7.2f}%"
                   f"{100 * o5:>7.2f}%{100 * agree:>29.2f}%")
-        print(f"golden model speed: {per_image:.3f} s per 224x224 image (batch 1, this machine)")
+        print(f"golden model speed: {per_image:.3f} s per {size}x{size} image (batch 1, this machine)")
 
 
 if __name__ == "__main__":

@@ -105,7 +105,7 @@ def brevitas_direct_model(arch="squeezenet1_1", fmt="qcdq", size=64, classes=10,
     from torch import nn
 
     from squeezeflow.compiler.datasets import read_rgb
-    from squeezeflow.compiler.quant.models import FloatLayers, SqueezeNet, load_weights, parse_arch
+    from squeezeflow.compiler.quant.models import FloatLayers, SqueezeNet, build_float_model, load_weights, parse_arch
     from squeezeflow.compiler.quant.quantize import resolve_preprocess
     from squeezeflow.host.preprocess import preprocess
 
@@ -138,8 +138,10 @@ def brevitas_direct_model(arch="squeezenet1_1", fmt="qcdq", size=64, classes=10,
     torch.manual_seed(0)
     layers = DirectLayers()
     model = SqueezeNet(arch, classes, layers=layers)
-    if weights:
-        load_weights(model, weights)
+    if weights:  # the quantizers' own parameters are not in a float state_dict: they come from calibration
+        missing, unexpected = model.load_state_dict(load_weights(build_float_model(arch, classes), weights)
+                                                    .state_dict(), strict=False)
+        assert not unexpected and all("act_quant" in key for key in missing), (missing, unexpected)
     for i, module in enumerate(model.features):
         if hasattr(module, "expand1x1"):
             model.features[i] = DirectFire(module, layers)

@@ -13,10 +13,14 @@ walks the nodes in order and tracks what each ONNX tensor is:
 
 A quantizer applied to a pending value emits the IR layer(s) with their requantization; one applied to an integer
 activation is an identity when the encodings match (QDQ re-quantizes MaxPool outputs that way) and a requantizing
-concat or pool otherwise. Anything else is rejected with the node's name, op type and the reason.
+concat or pool otherwise. A concatenation or sum of quantized activations that no quantizer follows (each Fire
+branch with its own scale, as brevitas exports a QuantReLU per branch) is read by the next convolution or max pool
+as it is: it becomes integer layers at a common finer scale (`common_scale`, docs/arithmetic.md), each input an exact
+integer multiple of its integers. Anything else is rejected with the node's name, op type and the reason.
 """
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 
@@ -33,6 +37,12 @@ PASS_THROUGH = ("Identity", "Dropout")
 QUANTIZER_OPS = ("QuantizeLinear", "DequantizeLinear", "Clip", "Quant")
 SHAPE_ONLY = ("Flatten", "Reshape", "Squeeze")  # allowed on the (N, C, 1, 1) pooled output only
 _INT_RANGES = {np.dtype(np.uint8): (0, 255), np.dtype(np.int8): (-128, 127)}
+# An unquantized concat or sum at a common scale: each input scale is K * the common scale for an integer K of at
+# most COMMON_SCALE_BITS bits, to a relative error of at most COMMON_SCALE_ERROR where such K exist.
+COMMON_SCALE_BITS = 12
+COMMON_SCALE_ERROR = 2.0**-20
+# The widest such activation: its products with the weights must fit a DSP48's 25-bit (DSP48E1) input port, signed.
+COMMON_SCALE_MAX_BITS = 24
 
 
 def pooled_size(size: int, kernel: int, stride: int, pad_lo: int, pad_hi: int, ceil: bool) -> int:
@@ -111,6 +121,8 @@ class Pending:
     relu: bool = False
     pooled: bool = False
     float_output: object = None  # callable() -> QAct, for a global pool that ends the network unquantized
+    # callable() -> QAct: the value as integer layers at a common scale, for a consumer that reads it unquantized
+    exact: object = None
     convs: list = field(default_factory=list)  # PendingConv parts, when this is a convolution or their concat
 
 
@@ -136,6 +148,20 @@ def range_bits(lo: int, hi: int) -> tuple[int, bool]:
     if lo >= 0:
         return max(1, int(hi).bit_length()), False
     return max(int(-lo - 1).bit_length(), int(hi).bit_length()) + 1, True
+
+
+def common_scale(scales: list[float]) -> tuple[float, list[int], float]:
+    """A scale s and integers K (one per scale, at most COMMON_SCALE_BITS bits) with K[i] * s close to scales[i]:
+    the smallest largest-K that reaches COMMON_SCALE_ERROR, else the most accurate one. The coarsest scale is a
+    multiple exactly; returns (s, K, the largest relative error of the others)."""
+    scales = np.asarray(scales, dtype=np.float64)
+    ref = scales.max()
+    k_ref = np.arange(1, 2**COMMON_SCALE_BITS + 1, dtype=np.float64)[:, None]
+    ks = np.maximum(1, np.rint(scales / ref * k_ref))
+    errors = np.abs(ks * ref / (k_ref * scales) - 1).max(axis=1)
+    fits = np.flatnonzero(errors <= COMMON_SCALE_ERROR)
+    best = int(fits[0]) if fits.size else int(np.argmin(errors))
+    return float(ref / k_ref[best, 0]), [int(k) for k in ks[best]], float(errors[best])
 
 
 def _same_scale(a: float, b: float) -> bool:
@@ -379,11 +405,18 @@ class Lowering:
 
     # --- compute ops --------------------------------------------------------------------------------------------
 
+    @staticmethod
+    def _read(x):
+        """What a consumer reads: an unquantized concat or sum of quantized activations (a Pending with `exact`) as
+        its integer layers at a common scale; anything else as it is."""
+        return x.exact() if isinstance(x, Pending) and x.exact is not None else x
+
     def op_Conv(self, node, x, w, b=None):
         """Check a convolution of a quantized activation by signed, symmetric weights; returns it as a Pending value.
 
         Its accumulator scale is input scale times weight scale; the input zero point is folded into the bias.
         """
+        x = self._read(x)
         if not isinstance(x, QAct) or x.pooled:
             self.fail(node, "convolution input must be a quantized activation (DequantizeLinear or Quant output)")
         if not isinstance(w, QConst):
@@ -500,6 +533,7 @@ class Lowering:
 
     def op_MaxPool(self, node, x):
         """Append a MaxPool layer over a quantized activation; its output keeps the input's type."""
+        x = self._read(x)
         if not isinstance(x, QAct) or x.pooled:
             self.fail(node, "max pooling input must be a quantized activation")
         if self._attr(node, "storage_order", 0) != 0:
@@ -527,6 +561,7 @@ class Lowering:
             self.fail(node, "only channel concatenation (axis 1) is supported")
         if len(parts) < 2:
             self.fail(node, "concatenation of fewer than two tensors")
+        parts = [self._read(p) for p in parts]
         convs = all(isinstance(p, Pending) and p.convs for p in parts)
         acts = all(isinstance(p, QAct) and not p.pooled for p in parts)
         if not (convs or acts):
@@ -553,7 +588,8 @@ class Lowering:
         return pending
 
     def _requant_concat(self, node, shape, acts: list[QAct]) -> Pending:
-        """QDQ-style: each input already has its own quantizer; the one after the concat requantizes them."""
+        """QDQ-style: each input already has its own quantizer; the one after the concat requantizes them. Without
+        a quantizer after it (`exact`), each input is an exact integer multiple at a common scale."""
         def emit(qtype, relu, nodes):
             """Emit the concat, requantizing inputs whose encoding differs from `qtype` (all of them under a ReLU)."""
             requants = [None if a.qtype.same_encoding(qtype) and not relu else
@@ -561,7 +597,32 @@ class Lowering:
                         for a in acts]
             return self._emit_concat(node, shape, acts, qtype, requants, nodes)
 
-        return Pending(shape, emit)
+        @functools.cache  # one set of layers however many consumers read it
+        def exact():
+            """Emit the concat with input i multiplied by K[i] less its zero point (common_scale), under a ReLU
+            clamped at zero; inputs of one encoding are only interleaved."""
+            if all(a.qtype.same_encoding(acts[0].qtype) for a in acts) and not pending.relu:
+                return self._emit_concat(node, shape, acts, acts[0].qtype, [None] * len(acts), [])
+            scale, ks, _ = common_scale([a.qtype.scale for a in acts])
+            qtype = self._multiples_type(node, scale, [(k, a.qtype) for k, a in zip(ks, acts)], pending.relu)
+            requants = [ir.Requant([k], [0], 0, qtype.lo, qtype.hi) for k in ks]
+            return self._emit_concat(node, shape, acts, qtype, requants, [])
+
+        pending = Pending(shape, emit, exact=exact)
+        return pending
+
+    def _multiples_type(self, node, scale: float, terms: list[tuple[int, ir.QType]], relu: bool) -> ir.QType:
+        """The type at `scale` (zero point 0) of the values sum_i K_i * (x_i - z_i) over `terms` (K_i, type of x_i)
+        can take, clamped at zero under a ReLU; fails `node` past the widest activation the kernels take."""
+        lo = sum(k * (t.lo - t.zero_point) for k, t in terms)
+        hi = sum(k * (t.hi - t.zero_point) for k, t in terms)
+        lo = max(lo, 0) if relu else lo
+        bits, signed = range_bits(lo, hi)
+        if bits > COMMON_SCALE_MAX_BITS:
+            self.fail(node, f"its inputs have different scales and no quantizer follows it: at a common scale they "
+                            f"need {bits}-bit integers, over the {COMMON_SCALE_MAX_BITS} a DSP input takes; quantize "
+                            f"its output (e.g. a QuantIdentity after it)")
+        return ir.QType(bits=bits, signed=signed, zero_point=0, scale=scale, lo=lo, hi=hi)
 
     def _emit_concat(self, node, shape, acts, qtype, requants, nodes) -> QAct:
         """Append the Concat layer over `acts` with one requantization (or None) per input; returns its QAct."""
@@ -571,7 +632,9 @@ class Lowering:
         return QAct(layer.name, qtype, shape)
 
     def op_Add(self, node, a, b):
-        """Residual (bypass) add of two same-shaped quantized activations, pending its quantizer."""
+        """Residual (bypass) add of two same-shaped quantized activations, pending its quantizer (or, read without
+        one, `exact`: the integer sum of exact multiples at a common scale)."""
+        a, b = self._read(a), self._read(b)
         if not (isinstance(a, QAct) and isinstance(b, QAct)) or a.pooled or b.pooled:
             self.fail(node, "residual add inputs must both be quantized activations")
         if a.shape != b.shape:
@@ -591,16 +654,29 @@ class Lowering:
             self.layers.append(layer)
             return QAct(layer.name, t, a.shape)
 
-        return Pending(a.shape, emit)
+        @functools.cache
+        def exact():
+            """K_a * (a - z_a) + K_b * (b - z_b) at their common scale (common_scale), shift 0: no rounding."""
+            scale, ks, _ = common_scale([a.qtype.scale, b.qtype.scale])
+            t = self._multiples_type(node, scale, list(zip(ks, (a.qtype, b.qtype))), pending.relu)
+            layer = ir.Add(name=node.name or node.output[0], inputs=[a.producer, b.producer], out_shape=a.shape,
+                           out_type=t, source=[node.name], multiplier=ks, shift=0)
+            self.layers.append(layer)
+            return QAct(layer.name, t, a.shape)
+
+        pending = Pending(a.shape, emit, exact=exact)
+        return pending
 
     def op_GlobalAveragePool(self, node, x):
         """Global average pool of a quantized activation, pending its quantizer."""
+        x = self._read(x)
         if not isinstance(x, QAct) or x.pooled:
             self.fail(node, "global pooling input must be a quantized activation")
         return self._pending_gap(node, x)
 
     def op_AveragePool(self, node, x):
         """An AveragePool whose kernel covers the whole unpadded feature map, lowered as a global pool."""
+        x = self._read(x)
         kernel = list(self._attr(node, "kernel_shape", []))
         if not isinstance(x, QAct) or kernel != x.shape[1:] or any(self._attr(node, "pads", [0, 0, 0, 0])):
             self.fail(node, "only average pooling over the whole feature map (global pooling) is supported")
@@ -608,6 +684,7 @@ class Lowering:
 
     def op_ReduceMean(self, node, x, axes=None):
         """A mean over height and width with keepdims=1, lowered as a global pool."""
+        x = self._read(x)
         axes = sorted(a % 4 for a in (axes.value.tolist() if isinstance(axes, Const) else self._attr(node, "axes", [])))
         if not isinstance(x, QAct) or axes != [2, 3]:
             self.fail(node, "only a mean over height and width (global pooling) is supported")
