@@ -29,7 +29,8 @@ def requantize(acc: np.ndarray, rq: ir.Requant) -> np.ndarray:
     extra = (1,) * (acc.ndim - 2)
     mult = np.asarray(rq.multiplier, dtype=np.int64).reshape(1, -1, *extra)
     shift = np.asarray(rq.shift, dtype=np.int64).reshape(1, -1, *extra)
-    y = round_shift(acc.astype(np.int64) * mult, shift) + rq.zero_point
+    offset = np.asarray(rq.offset or [0], dtype=np.int64).reshape(1, -1, *extra)
+    y = round_shift(acc.astype(np.int64) * mult + offset, shift) + rq.zero_point
     return np.clip(y, rq.lo, rq.hi)
 
 

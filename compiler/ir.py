@@ -9,8 +9,9 @@ Arithmetic contract (the golden model, the HLS kernels and the RTL kernels all i
 - conv: acc[o] = bias[o] + sum_{c,ky,kx} weight[o,c,ky,kx] * x[c, y*sh+ky-pt, x*sw+kx-pl], where positions outside
   the input read `pad_value` (the input's zero point) and x is used as stored minus nothing: the input zero point is
   folded into `bias` by the front end. The result is `requant`ed.
-- requant: y = clamp(round_half_even(acc * multiplier[c] / 2**shift[c]) + zero_point, lo, hi). ReLU is the clamp
-  (lo == zero_point), fused.
+- requant: y = clamp(round_half_even((acc * multiplier[c] + offset[c]) / 2**shift[c]) + zero_point, lo, hi). ReLU
+  is the clamp (lo == zero_point), fused. `offset` (None: zeros) carries what an integer bias cannot: the fraction
+  of an accumulator LSB of a float bias, in the product's units.
 - maxpool: max over the window's positions that lie inside the input (ceil-mode windows are clipped, never padded).
 - concat: channels of inputs[0] then inputs[1]; an input whose type differs from the output's is requantized,
   requant(x - x.zero_point), else passed through (`requant` entry None).
@@ -55,9 +56,11 @@ class QType:
 
 @dataclass
 class Requant:
-    """Per-channel fixed-point rescale: y = clamp(round_half_even(acc * multiplier / 2**shift) + zero_point, lo, hi).
+    """Per-channel fixed-point rescale:
+    y = clamp(round_half_even((acc * multiplier + offset) / 2**shift) + zero_point, lo, hi).
 
-    A single-element `multiplier`/`shift` applies to every channel.
+    A single-element `multiplier`/`shift` applies to every channel. `offset` (per channel, or None for zeros) is a
+    float bias's fraction of an accumulator LSB times the multiplier: at most half the multiplier in magnitude.
     """
 
     multiplier: list[int]
@@ -65,6 +68,7 @@ class Requant:
     zero_point: int
     lo: int
     hi: int
+    offset: list[int] | None = None
 
     @property
     def relu(self) -> bool:
@@ -75,6 +79,11 @@ class Requant:
     def shift_base(self) -> int:
         """The least shift: hardware keeps each channel's excess over it (sf_round_clamp.v SHIFT_BASE)."""
         return min(self.shift)
+
+    @property
+    def offset_bits(self) -> int:
+        """Bits of a signed type holding every offset (0 without offsets)."""
+        return 0 if self.offset is None else max(abs(v) for v in self.offset).bit_length() + 1
 
     @property
     def shift_bits(self) -> int:

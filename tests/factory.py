@@ -93,7 +93,8 @@ def brevitas_direct_model(arch="squeezenet1_1", fmt="qcdq", size=64, classes=10,
     does (issue 20): torchvision's modules with every ReLU a QuantReLU of its own (Uint8ActPerTensorFloat,
     `abits`, plain-tensor output), so each Fire module's expand1x1 and expand3x3 branches get different scales and
     no quantizer follows the concat (nor a bypass add); every convolution a QuantConv2d with brevitas' default
-    `input_quant=None`, `wbits` weights (per tensor or per channel) and a float bias; the input a QuantIdentity
+    `input_quant=None`, `wbits` weights (per tensor or per channel) and a float bias (random ones with random
+    weights); the input a QuantIdentity
     (Int8ActPerTensorFloat). `prune` zeroes that share of the smallest weights of every layer (Deep Compression's
     pruning). Calibrated on foolbox photos, exported with brevitas' own exporter (opset 13, classic exporter)."""
     import torch
@@ -145,6 +146,11 @@ def brevitas_direct_model(arch="squeezenet1_1", fmt="qcdq", size=64, classes=10,
     for i, module in enumerate(model.features):
         if hasattr(module, "expand1x1"):
             model.features[i] = DirectFire(module, layers)
+    if not weights:  # random float biases (torchvision's initialisation zeroes them): their fractions matter
+        with torch.no_grad():
+            for module in model.modules():
+                if isinstance(module, QuantConv2d):
+                    module.bias.normal_(0, 0.05)
     if prune:
         with torch.no_grad():
             for module in model.modules():

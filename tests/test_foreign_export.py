@@ -3,14 +3,16 @@ export them (issue 20): a QuantReLU per expand branch, so the two inputs of ever
 scales, no quantizer after the concat, QuantConv2d with brevitas' default input_quant=None and a float bias.
 
 The front end reads such a concat at a common finer scale, each input an exact integer multiple of its integers
-(compiler/frontend/lower.py common_scale, docs/arithmetic.md). Checked here: the export really has that shape; the
-IR agrees with onnxruntime layer by layer as every other model does (>= 99.9% identical, <= 1 LSB, both
-optimisation modes) across weight and activation widths, per-tensor and per-channel scales, SqueezeNet 1.0 and 1.1,
-pruned weights; QONNX gives the QCDQ export's IR; C and RTL simulation are bit-exact; a simple-bypass model, whose
+(compiler/frontend/lower.py common_scale, docs/arithmetic.md), and a float bias's fraction of an accumulator LSB
+goes into the requantization (ir.Requant offset). Checked here: the export really has that shape; the IR agrees
+with onnxruntime layer by layer (node by node >= 99.9% identical, <= 1 LSB; optimized, whose fused kernels round
+float biases, >= 99.5%) across weight and activation widths, per-tensor and per-channel scales, SqueezeNet 1.0 and
+1.1, pruned weights, random float biases; QONNX gives the QCDQ export's IR; C and RTL simulation are bit-exact; a simple-bypass model, whose
 unquantized sums of such concats would need over-wide integers, is refused in one line.
 """
 from __future__ import annotations
 
+import copy
 import json
 import subprocess
 import sys
@@ -74,8 +76,17 @@ def test_agrees_with_onnxruntime_layer_by_layer(name):
     assert len(concats) == 8 and all(rq is not None and rq.shift == [0] for c in concats for rq in c.requant)
     size = args.get("size", 64)
     x = factory.photos(size, 3) if preprocess == "torchvision" else _caffe_photos(net, 3)
-    for optimized in (False, True):
-        results = reference.per_layer(net, arrays, path, x, optimized)
+    # Node by node, onnxruntime runs the ONNX graph as written: a float bias is added exactly, as the golden model
+    # does (ir.Requant offset). Optimized, it fuses each convolution into QLinearConv, which rounds a float bias to
+    # the int32 accumulator grid first: another function, off by a few thousandths of an output LSB. The golden model
+    # without its offsets is that function, which the optimized mode must then match as closely (docs/arithmetic.md).
+    rounded = copy.deepcopy(net)
+    for layer in rounded.layers:
+        if layer.kind == "conv":
+            layer.requant.offset = None
+    assert any(layer.kind == "conv" and layer.requant.offset for layer in net.layers)
+    for model, optimized in ((net, False), (rounded, True)):
+        results = reference.per_layer(model, arrays, path, x, optimized)
         assert len(results) >= 26
         for r in results:
             assert r.max_diff <= 1 and r.fraction_equal >= 0.999, (name, optimized, r)

@@ -115,9 +115,10 @@ def _mvau(case, arrays, words):
                    **_ints(p, "SIMD PE SF NF"), PIXELS=words["in"] // p["SF"], BANKS=p["SIMD"] // lanes,
                    BANK_LANES=lanes, BANK_BITS=lanes * p["W_BITS"],
                    **_ints(p, "ACC_BITS MULT_BITS SHIFT_BITS SHIFT_BASE PRODUCT_BITS ZP LO HI MAC PACK_SHIFT "
-                           "REQUANT_UNITS"))
+                           "REQUANT_UNITS"), OFFSET_BITS=max(1, p.get("OFFSET_BITS", 0)))
     tables = [_table("bias", f"sf::rom_int<{p['ACC_BITS']}>", _per_channel(arrays["bias"], p["PE"])),
-              *_requant_tables(p, arrays, p["PE"])]
+              *_requant_tables(p, arrays, p["PE"]),
+              _table("offset", f"sf::rom_int<{members['OFFSET_BITS']}>", _per_channel(arrays["offset"], p["PE"]))]
     if "weight_words" not in case:
         return Twin("mvau", _config("mvau", **members), {"in": "config::in_word", "out": "config::out_word"},
                     [_weight_table(p, arrays["weight"], lanes), *tables])

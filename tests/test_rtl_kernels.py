@@ -251,8 +251,14 @@ def _mvau(rng, i):
                   WEIGHT_STORAGE=spec.WEIGHT_STORAGES.index(storage),
                   REQUANT_UNITS=spec.requant_units(pe, fan_in // simd))
     pad_value = int(_uniform(rng, 8, signed, ()))
-    weights, param_image = mvau_memories(weight, bias, tables["mult"], shift_excess(params, tables), simd,
-                                                  pe, wbits, acc_bits, params["SHIFT_BITS"])
+    # every other case: a float bias's fraction in the product's units (ir.Requant offset), up to half a multiplier
+    offset = np.zeros(o, np.int64)
+    if i % 2:
+        offset = rng.integers(-(tables["mult"] // 2), tables["mult"] // 2 + 1)
+        params["OFFSET_BITS"] = int(np.abs(offset).max()).bit_length() + 1
+    tables["offset"] = offset
+    weights, param_image = mvau_memories(weight, bias, tables["mult"], shift_excess(params, tables), simd, pe, wbits,
+                                         acc_bits, params["SHIFT_BITS"], offset, params.get("OFFSET_BITS", 0))
     case = {"params": params, "stride": [1, 1], "pad": pad, "out_hw": [h, w], "pad_value": pad_value}
     images = {"WEIGHT_FILE": weights, "PARAM_FILE": param_image}
     if storage == "ddr":  # WEIGHT_FILE's tiles are the weight stream's words (hex, wider than numpy's integers)

@@ -401,6 +401,9 @@ class _Builder:
         bias = self.table(layer.name, f"{prefix}_bias", f"sf::rom_int<{layer.acc_bits}>",
                           lambda: self.arrays[f"{layer.name}.bias"].astype(np.int64).reshape(nf, layer.pe).T)
         mult, shift = self.requant_tables(layer.name, layer.name, rq, o, (layer.pe, nf))
+        offset_bits = max(1, rq.offset_bits)  # a 1-bit table of zeros: no offset
+        offset = self.table(layer.name, f"{prefix}_offset", f"sf::rom_int<{offset_bits}>", lambda: np.broadcast_to(
+            np.asarray(rq.offset or [0], np.int64), (o,)).reshape(nf, layer.pe).T)
         product_bits = max(layer.acc_bits + spec.REQUANT_MULT_BITS + 1, max(rq.shift) + 2)
         config = dict(NAME=layer.name, in_t=x.lane, in_word=x.word, out_t=out.lane, out_word=out.word,
                       w_t=_lane_type(layer.weight_bits, True), acc_t=_lane_type(layer.acc_bits, True),
@@ -409,20 +412,20 @@ class _Builder:
                       SHIFT_BITS=rq.shift_bits, SHIFT_BASE=rq.shift_base, PRODUCT_BITS=product_bits,
                       ZP=rq.zero_point, LO=rq.lo, HI=rq.hi, MAC=spec.MAC_IMPLS.index(layer.mac),
                       PACK_SHIFT=spec.pack_shift(x.bits, x.signed, layer.weight_bits, layer.simd),
-                      REQUANT_UNITS=spec.requant_units(layer.pe, sf))
+                      REQUANT_UNITS=spec.requant_units(layer.pe, sf), OFFSET_BITS=offset_bits)
         if layer.weight_storage == "ddr":
             weights = self.weight_stream(layer, nf * sf * layer.weight_passes)
             out.channel_major, out.group = True, layer.weight_group
             self.process(layer.name, layer.name,
                          MvauStreamedConfig(**config, GROUP=layer.weight_group, W_BEATS=weights.lanes,
                                             w_word=weights.word),
-                         [x, weights], [out], [x.var, weights.var, out.var, bias, mult, shift])
+                         [x, weights], [out], [x.var, weights.var, out.var, bias, mult, shift, offset])
         else:
             if self.with_weights:
                 self.g.weights[layer.name] = (self.weight_table(layer, prefix, lanes, banks, bank_bits),
                                               layer.weight_storage)
             self.process(layer.name, layer.name, MvauConfig(**config),
-                         [x], [out], [x.var, out.var, f"{prefix}_weights", bias, mult, shift])
+                         [x], [out], [x.var, out.var, f"{prefix}_weights", bias, mult, shift, offset])
         return out
 
     def weight_stream(self, layer: ir.Conv, tiles: int) -> Stream:

@@ -443,7 +443,7 @@ class Lowering:
             self.fail(node, f"kernel {kh}x{kw} does not fit the {x.shape[1]}x{x.shape[2]} input")
 
         acc_scale = x.qtype.scale * np.broadcast_to(w.scale, (out_ch,))
-        bias = self._bias(node, b, acc_scale)
+        bias, fraction = self._bias(node, b, acc_scale)
         # The input zero point is folded into the bias; padding then reads the zero point, which adds nothing.
         bias = bias - x.qtype.zero_point * w.q.reshape(out_ch, -1).sum(axis=1)
         x_max = max(abs(x.qtype.lo - x.qtype.zero_point), abs(x.qtype.hi - x.qtype.zero_point))
@@ -459,31 +459,41 @@ class Lowering:
                         in_channels=in_ch, weight_bits=wbits, acc_bits=acc_bits,
                         pad_value=x.qtype.zero_point)
         weight = w.q.astype(np.int8)
-        return self._pending_conv(layer, weight, bias.astype(np.int32), acc_scale)
+        return self._pending_conv(layer, weight, bias.astype(np.int32), acc_scale, fraction)
 
-    def _bias(self, node, b, acc_scale: np.ndarray) -> np.ndarray:
-        """The bias as integers on the accumulator scale (zeros when absent); exact when it is already on that scale."""
+    def _bias(self, node, b, acc_scale: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """The bias as integers on the accumulator scale (zeros when absent) and what rounding left of it, in
+        accumulator LSBs (None when nothing: a bias already on that scale)."""
         out_ch = acc_scale.size
         if b is None:
-            return np.zeros(out_ch, np.int64)
+            return np.zeros(out_ch, np.int64), None
         if isinstance(b, (QConst, Const)) and (b.q if isinstance(b, QConst) else b.value).size != out_ch:
             self.fail(node, f"bias does not have one value per output channel ({out_ch})")
         if isinstance(b, QConst):
             real = (b.q - b.zero_point).astype(np.float64).reshape(-1) * np.broadcast_to(b.scale, (out_ch,))
             if np.allclose(np.broadcast_to(b.scale, (out_ch,)), acc_scale, rtol=1e-5, atol=0):
-                return (b.q - b.zero_point).astype(np.int64).reshape(-1)
+                return (b.q - b.zero_point).astype(np.int64).reshape(-1), None
         elif isinstance(b, Const):
             real = b.value.astype(np.float64).reshape(-1)
         else:
             self.fail(node, "bias must be a constant")
-        # A float (or differently scaled) bias is rounded onto the accumulator's scale: the only inexact step.
-        return np.round(real / acc_scale).astype(np.int64)
+        # A float (or differently scaled) bias: its integer part goes into the accumulator, its fraction into the
+        # requantization (ir.Requant offset), as a float executor adds it.
+        exact = real / acc_scale
+        rounded = np.round(exact)
+        fraction = exact - rounded
+        return rounded.astype(np.int64), (fraction if np.any(fraction) else None)
 
-    def _pending_conv(self, layer: ir.Conv, weight, bias, acc_scale) -> Pending:
-        """Wrap a checked Conv layer as a Pending value; the layer, weights and bias are stored only when emitted."""
+    def _pending_conv(self, layer: ir.Conv, weight, bias, acc_scale, fraction=None) -> Pending:
+        """Wrap a checked Conv layer as a Pending value; the layer, weights and bias are stored only when emitted.
+        `fraction`: what the integer bias lacks, in accumulator LSBs per channel (None: nothing)."""
         def emit(qtype: ir.QType, relu: bool, nodes: list[str]) -> QAct:
             """Set the requantization into `qtype`, store the weights and bias and append the layer."""
             layer.requant = self._requant(acc_scale / qtype.scale, qtype, relu, layer.name)
+            if fraction is not None:  # in the product's units: the fraction times each channel's multiplier
+                mult = np.broadcast_to(np.asarray(layer.requant.multiplier, np.float64), fraction.shape)
+                offset = np.rint(fraction * mult).astype(np.int64)
+                layer.requant.offset = [int(v) for v in offset] if np.any(offset) else None
             layer.out_type = qtype
             layer.source += nodes
             self.arrays[f"{layer.name}.weight"] = weight

@@ -460,7 +460,8 @@ def mvau_args(params: dict) -> dict:
     return dict(simd=p["SIMD"], pe=p["PE"], sf=p["SF"], nf=p["NF"], in_bits=p["IN_BITS"], w_bits=p["W_BITS"],
                 acc_bits=p["ACC_BITS"], mac=spec.MAC_IMPLS[p["MAC"]],
                 weight_storage=spec.WEIGHT_STORAGES[p["WEIGHT_STORAGE"]], mult_bits=p["MULT_BITS"],
-                shift_bits=p["SHIFT_BITS"], group=p.get("GROUP", p.get("PIXELS", 1)))
+                shift_bits=p["SHIFT_BITS"], group=p.get("GROUP", p.get("PIXELS", 1)),
+                offset_bits=p.get("OFFSET_BITS", 0))
 
 
 def mvau_cost_of(params: dict) -> Cost:
@@ -509,7 +510,8 @@ def requant_dsps(acc_bits: int) -> int:
 
 
 def mvau_cost(simd: int, pe: int, sf: int, nf: int, in_bits: int, w_bits: int, acc_bits: int, mac: str,
-              weight_storage: str, mult_bits: int = 24, shift_bits: int = 6, group: int = 1) -> Cost:
+              weight_storage: str, mult_bits: int = 24, shift_bits: int = 6, group: int = 1,
+              offset_bits: int = 0) -> Cost:
     """An sf_mvau: SIMD x PE lanes folded SF x NF, its multipliers mapped as `mac` (hw/spec.py MAC_IMPLS), its
     memories as mvau_memory_cost prices them."""
     lanes = simd * pe
@@ -520,16 +522,17 @@ def mvau_cost(simd: int, pe: int, sf: int, nf: int, in_bits: int, w_bits: int, a
     requantizers = requant_dsps(acc_bits) * spec.requant_units(pe, sf)
     cost = Cost(lut=max(logic, 100.0), ff=max(ff, 50.0), dsp=multipliers + requantizers)
     return cost + mvau_memory_cost(simd, pe, sf, nf, in_bits, w_bits, acc_bits, weight_storage, mult_bits,
-                                   shift_bits, group)
+                                   shift_bits, group, offset_bits)
 
 
 def mvau_memory_cost(simd: int, pe: int, sf: int, nf: int, in_bits: int, w_bits: int, acc_bits: int,
-                     weight_storage: str, mult_bits: int, shift_bits: int, group: int) -> Cost:
+                     weight_storage: str, mult_bits: int, shift_bits: int, group: int,
+                     offset_bits: int = 0) -> Cost:
     """An sf_mvau's memories as yosys maps them: its SF*NF-word weight ROM in `weight_storage` ("bram": block RAM;
     "lutram": a distributed ROM, i.e. LUT logic), its per-channel parameter ROM and its SF-word input replay
     buffer. With weights from DDR ("ddr"), a neuron fold's SF tiles and a pixel group's `group` * SF input words
-    instead."""
-    params = memory_cost(pe * (acc_bits + mult_bits + shift_bits), nf, "auto", rom=True)
+    instead. The offsets (`offset_bits` > 0) widen the parameter ROM; their adder is the requant DSP's post-adder."""
+    params = memory_cost(pe * (acc_bits + mult_bits + shift_bits + offset_bits), nf, "auto", rom=True)
     if weight_storage == "ddr":
         weights = memory_cost(pe * simd * w_bits, sf, "auto")
         replay = memory_cost(simd * in_bits, group * sf, "bram")  # sf_mvau.v asks for block RAM

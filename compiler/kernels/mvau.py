@@ -46,6 +46,7 @@ class MvauConfig(Config):
     MAC: int  # sf::mac_impl: hw/spec.py MAC_IMPLS by index
     PACK_SHIFT: int  # dsp_packed: the second weight's offset in the multiplicand (spec.pack_shift)
     REQUANT_UNITS: int  # requantizers serving the PE channels (hw/spec.py requant_units)
+    OFFSET_BITS: int  # of the offset table: a float bias's fraction, in product units (1: all zero)
 
 
 @dataclass(frozen=True)
@@ -103,17 +104,27 @@ def weight_tiles(weight: np.ndarray, simd: int, pe: int) -> np.ndarray:
 
 
 def mvau_memories(weight, bias, mult, shift, simd: int, pe: int, weight_bits: int, acc_bits: int,
-                  shift_bits: int) -> tuple[str, str]:
-    """(WEIGHT_FILE, PARAM_FILE) images of sf_mvau for OIHW `weight` and per-output-channel bias, mult, shift."""
+                  shift_bits: int, offset=None, offset_bits: int = 0) -> tuple[str, str]:
+    """(WEIGHT_FILE, PARAM_FILE) images of sf_mvau for OIHW `weight` and per-output-channel bias, mult, shift (and
+    offset, when offset_bits > 0)."""
     return (hex_words(weight_tiles(weight, simd, pe), weight_bits),
-            mvau_param_memory(bias, mult, shift, len(weight), pe, acc_bits, shift_bits))
+            mvau_param_memory(bias, mult, shift, len(weight), pe, acc_bits, shift_bits, offset, offset_bits))
 
 
-def mvau_param_memory(bias, mult, shift, channels: int, pe: int, acc_bits: int, shift_bits: int) -> str:
-    """PARAM_FILE image of sf_mvau: per neuron fold, each PE row's bias, multiplier and shift."""
-    per_channel = np.stack([np.broadcast_to(np.asarray(v, dtype=np.int64), (channels,)) for v in (bias, mult, shift)],
-                           -1)
-    return hex_words(per_channel.reshape(channels // pe, pe * 3), [acc_bits, spec.REQUANT_MULT_BITS, shift_bits] * pe)
+def mvau_param_memory(bias, mult, shift, channels: int, pe: int, acc_bits: int, shift_bits: int, offset=None,
+                      offset_bits: int = 0) -> str:
+    """PARAM_FILE image of sf_mvau: per neuron fold, each PE row's bias, multiplier, shift and (with OFFSET_BITS >
+    0) offset."""
+    values, widths = [bias, mult, shift], [acc_bits, spec.REQUANT_MULT_BITS, shift_bits]
+    if offset_bits:
+        values, widths = values + [offset], widths + [offset_bits]
+    per_channel = np.stack([np.broadcast_to(np.asarray(v, dtype=np.int64), (channels,)) for v in values], -1)
+    return hex_words(per_channel.reshape(channels // pe, pe * len(values)), widths * pe)
+
+
+def offset_parameter(layer) -> int:
+    """sf_mvau's OFFSET_BITS for a layer: 0 (no offset field, no adder) when its requantization has no offsets."""
+    return layer.requant.offset_bits
 
 
 class Mvau(Kernel):
@@ -145,15 +156,21 @@ class Mvau(Kernel):
         return {**pick(config, "SIMD PE SF NF ACC_BITS MULT_BITS SHIFT_BITS SHIFT_BASE PRODUCT_BITS ZP LO HI MAC "
                           "PACK_SHIFT REQUANT_UNITS"),
                 "IN_BITS": x.bits, "IN_SIGNED": x.signed, "W_BITS": layer.weight_bits, "OUT_BITS": y.bits,
-                "WEIGHT_STORAGE": spec.WEIGHT_STORAGES.index(layer.weight_storage)}
+                "WEIGHT_STORAGE": spec.WEIGHT_STORAGES.index(layer.weight_storage),
+                **({"OFFSET_BITS": offset_parameter(layer)} if offset_parameter(layer) else {})}
+
+    @staticmethod
+    def _offset(config, offset) -> tuple[object, int]:
+        """The offset column of PARAM_FILE: none when the offset table is all zero (OFFSET_BITS 1)."""
+        return (offset, config.OFFSET_BITS) if offset is not None and offset.any() else (None, 0)
 
     @classmethod
     def memory_images(cls, config, args, tables, weight):
-        """Its call is (in, out, weights, bias, mult, shift): the weights and the per-channel parameters."""
-        bias, mult, shift = (tables[name] for name in args[-3:])
+        """Its call is (in, out, weights, bias, mult, shift, offset): the weights and the per-channel parameters."""
+        bias, mult, shift, offset = (tables[name] for name in args[-4:])
         weight_file, param_file = mvau_memories(weight, bias, mult, shift, config.SIMD, config.PE,
                                                 config.BANK_BITS // config.BANK_LANES, config.ACC_BITS,
-                                                config.SHIFT_BITS)
+                                                config.SHIFT_BITS, *cls._offset(config, offset))
         return {"WEIGHT_FILE": weight_file, "PARAM_FILE": param_file}
 
 
@@ -198,7 +215,8 @@ class MvauStreamed(Mvau):
 
     @classmethod
     def memory_images(cls, config, args, tables, weight):
-        """Its call is (in, w, out, bias, mult, shift): the per-channel parameters (the weights stream in)."""
-        bias, mult, shift = (tables[name] for name in args[-3:])
+        """Its call is (in, w, out, bias, mult, shift, offset): the per-channel parameters (the weights stream
+        in)."""
+        bias, mult, shift, offset = (tables[name] for name in args[-4:])
         return {"PARAM_FILE": mvau_param_memory(bias, mult, shift, len(weight), config.PE, config.ACC_BITS,
-                                                config.SHIFT_BITS)}
+                                                config.SHIFT_BITS, *cls._offset(config, offset))}

@@ -164,6 +164,7 @@ class Planner:
         wide = (spec.MAX_WORD_BITS // x.bits, spec.MAX_WORD_BITS // layer.out_type.bits)
         downstream = {}  # PE -> (cycles, cost) of the kernels whose lanes follow it
         shift_bits = layer.requant.shift_bits  # every convolution requantizes (lower.py)
+        offset_bits = layer.requant.offset_bits
         for simd in [pin["simd"]] if "simd" in pin else [d for d in _simd_choices(layer) if d <= wide[0]]:
             for pe in [pin["pe"]] if "pe" in pin else [d for d in divisors(o) if d <= wide[1]]:
                 if pe not in downstream:
@@ -180,7 +181,8 @@ class Planner:
                     for storage in [pin["weight_storage"]] if "weight_storage" in pin else storages:
                         if storage != "ddr":
                             cost = kernel_costs.mvau_cost(simd, pe, sf, nf, x.bits, layer.weight_bits,
-                                                          layer.acc_bits, mac, storage, shift_bits=shift_bits)
+                                                          layer.acc_bits, mac, storage, shift_bits=shift_bits,
+                                                          offset_bits=offset_bits)
                             options.append(Option(simd, pe, mac, storage, 0, cycles, cost_vector(cost + around)))
                             continue
                         beats = spec.weight_tile_beats(pe, simd, layer.weight_bits)
@@ -189,7 +191,7 @@ class Planner:
                             group = rows * wo
                             cost = (kernel_costs.mvau_cost(simd, pe, sf, nf, x.bits, layer.weight_bits,
                                                            layer.acc_bits, mac, storage, shift_bits=shift_bits,
-                                                           group=group)
+                                                           offset_bits=offset_bits, group=group)
                                     + kernel_costs.fifo_cost(simd * x.bits, streamed_input_depth(group * sf, sf))
                                     + kernel_costs.fifo_cost(beats * spec.AXI_STREAM_BITS,
                                                              streamed_weights_depth(sf)) + around)

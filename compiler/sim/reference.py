@@ -56,11 +56,16 @@ def layer_tensors(net: ir.Network, model_path) -> dict[str, tuple[str, bool]]:
 
     graph = onnx.load(str(model_path), load_external_data=False).graph
     nodes = {node.name: node for node in graph.node}
+    producer = {out: node for node in graph.node for out in node.output}
     found = {}
     for layer in net.layers:
         last = nodes.get(layer.source[-1]) if layer.source else None
-        if last is not None and (last.op_type in _INT_OUTPUT_OPS + _DEQUANTIZED_OPS):
-            found[layer.name] = (last.output[0], last.op_type in _INT_OUTPUT_OPS)
+        if last is None or last.op_type not in _INT_OUTPUT_OPS + _DEQUANTIZED_OPS:
+            continue
+        source = producer.get(last.input[0])
+        if last.op_type == "MaxPool" and source is not None and source.op_type in ("Concat", "Add"):
+            continue  # the pool of an unquantized concat or sum: no quantized tensor to compare (lower.py `exact`)
+        found[layer.name] = (last.output[0], last.op_type in _INT_OUTPUT_OPS)
     graph_input = next(i.name for i in graph.input if i.name not in {t.name for t in graph.initializer})
     quantizer = next((n for n in graph.node if n.input and n.input[0] == graph_input
                       and n.op_type == "QuantizeLinear"), None)

@@ -200,13 +200,14 @@ inline int group_size(int first) {
     return PIXELS - first < GROUP ? PIXELS - first : GROUP;
 }
 
-// ir.py's requant: clamp(round_half_even(acc * mult / 2**shift) + zp, lo, hi), with acc * mult formed in P bits.
+// ir.py's requant: clamp(round_half_even((acc * mult + offset) / 2**shift) + zp, lo, hi), the product in P bits.
 template <int P, int MULT_BITS, class ACC>
 inline typename num<ap_int<P> >::type requantize(ACC acc, typename num<ap_uint<MULT_BITS> >::type mult, int shift,
-                                                 int zp, int lo, int hi) {
+                                                 int zp, int lo, int hi,
+                                                 typename num<ap_int<MULT_BITS> >::type offset = 0) {
 #pragma HLS INLINE
     typedef typename num<ap_int<P> >::type T;
-    const T product = acc * mult;
+    const T product = acc * mult + offset;  // the offset: a float bias's fraction, |offset| <= mult / 2
     const T y = round_shift<P>(product, shift) + zp;
     return y < lo ? T(lo) : y > hi ? T(hi) : y;
 }

@@ -10,7 +10,8 @@
 //        sf::gap's CHANNEL_MAJOR reads).
 // Folding: each cycle multiplies one input word by PE x SIMD weights (one tile); a pixel takes NF * SF cycles.
 // Arithmetic (compiler/ir.py): acc = bias + sum(weight * x) in acc_t, then
-// y = clamp(round_half_even(acc * mult / 2**shift) + ZP, LO, HI) per output channel; ReLU is the clamp.
+// y = clamp(round_half_even((acc * mult + offset) / 2**shift) + ZP, LO, HI) per output channel; ReLU is the clamp;
+// the offset (a float bias's fraction of an accumulator LSB, in product units) is zero for a quantized bias.
 // Weights: tile t = nf * SF + sf of PE row pe is read as weights[pe][bank][t], BANKS words of BANK_LANES signed
 // WEIGHT_BITS-bit lanes (lane l of bank b multiplies input lane b * BANK_LANES + l). Banks are at most 64 bits wide,
 // as a BRAM port is (72 bits at most), so every PE x bank memory maps onto plain ROM columns; mvau_streamed keeps
@@ -57,6 +58,7 @@ struct mvau_config {
     static const int MAC;  // sf::mac_impl: hw/spec.py MAC_IMPLS by index
     static const int PACK_SHIFT;  // dsp_packed: the second weight's offset in the multiplicand (spec.pack_shift)
     static const int REQUANT_UNITS;  // requantizers serving the PE channels (hw/spec.py requant_units)
+    static const int OFFSET_BITS;  // of the offset table: a float bias's fraction, in product units (1: all zero)
 };
 
 // The configuration sf::mvau_streamed reads (compiler/kernels/mvau.py MvauStreamedConfig): a generated struct derives
@@ -184,7 +186,7 @@ struct requantizers {
     // The held pixel's next phase, if any.
     template <class OUT>
     void step(OUT& out, const rom_uint<L::MULT_BITS> mult[L::PE][L::NF],
-              const rom_uint<L::SHIFT_BITS> shift[L::PE][L::NF]) {
+              const rom_uint<L::SHIFT_BITS> shift[L::PE][L::NF], const rom_int<L::OFFSET_BITS> offset[L::PE][L::NF]) {
 #pragma HLS INLINE
         if (phase == PHASES) return;
         for (int u = 0; u < UNITS; u++) {
@@ -192,7 +194,8 @@ struct requantizers {
             const int pe = phase * UNITS + u;
             if (pe < L::PE)
                 ys[pe] = requantize<L::PRODUCT_BITS, L::MULT_BITS>(held[pe], mult[pe][nf],
-                                                                   L::SHIFT_BASE + shift[pe][nf], L::ZP, L::LO, L::HI);
+                                                                   L::SHIFT_BASE + shift[pe][nf], L::ZP, L::LO, L::HI,
+                                                                   offset[pe][nf]);
         }
         if (++phase == PHASES) {
             typename L::out_word y;
@@ -209,10 +212,11 @@ template <class L, class OUT, class WEIGHTS>
 inline void mvau_tile(const typename L::in_word& x, const WEIGHTS& weights, int t, int nf, int sf,
                       typename num<typename L::acc_t>::type (&acc)[L::PE], requantizers<L>& rq, OUT& out,
                       const rom_int<L::ACC_BITS> bias[L::PE][L::NF], const rom_uint<L::MULT_BITS> mult[L::PE][L::NF],
-                      const rom_uint<L::SHIFT_BITS> shift[L::PE][L::NF]) {
+                      const rom_uint<L::SHIFT_BITS> shift[L::PE][L::NF],
+                      const rom_int<L::OFFSET_BITS> offset[L::PE][L::NF]) {
 #pragma HLS INLINE
     typedef typename num<typename L::acc_t>::type acc_t;
-    rq.step(out, mult, shift);
+    rq.step(out, mult, shift, offset);
     typename num<typename L::in_t>::type xs[L::SIMD];
 #pragma HLS ARRAY_PARTITION variable=xs complete
     unpack<typename L::in_t>(x, xs);
@@ -227,7 +231,7 @@ inline void mvau_tile(const typename L::in_word& x, const WEIGHTS& weights, int 
     }
     if (sf == L::SF - 1) {
         rq.hold(acc, nf);
-        if (requantizers<L>::PHASES == 1) rq.step(out, mult, shift);
+        if (requantizers<L>::PHASES == 1) rq.step(out, mult, shift, offset);
     }
 }
 
@@ -235,20 +239,23 @@ inline void mvau_tile(const typename L::in_word& x, const WEIGHTS& weights, int 
 // sf_mvau.v overlaps with the next frame.
 template <class L, class OUT>
 inline void mvau_drain(requantizers<L>& rq, OUT& out, const rom_uint<L::MULT_BITS> mult[L::PE][L::NF],
-                       const rom_uint<L::SHIFT_BITS> shift[L::PE][L::NF]) {
+                       const rom_uint<L::SHIFT_BITS> shift[L::PE][L::NF],
+                      const rom_int<L::OFFSET_BITS> offset[L::PE][L::NF]) {
     for (int p = 0; p < requantizers<L>::PHASES; p++) {
 #pragma HLS PIPELINE II=1
-        rq.step(out, mult, shift);
+        rq.step(out, mult, shift, offset);
     }
 }
 
 // Weights on chip (WEIGHT_STORAGE "bram" or "lutram"): pixel by pixel, the weights read from ROM every tile.
 template <class L, class IN, class OUT, class WEIGHTS>
 void mvau(IN& in, OUT& out, const WEIGHTS& weights, const rom_int<L::ACC_BITS> bias[L::PE][L::NF],
-          const rom_uint<L::MULT_BITS> mult[L::PE][L::NF], const rom_uint<L::SHIFT_BITS> shift[L::PE][L::NF]) {
+          const rom_uint<L::MULT_BITS> mult[L::PE][L::NF], const rom_uint<L::SHIFT_BITS> shift[L::PE][L::NF],
+          const rom_int<L::OFFSET_BITS> offset[L::PE][L::NF]) {
 #pragma HLS ARRAY_PARTITION variable=bias complete dim=1
 #pragma HLS ARRAY_PARTITION variable=mult complete dim=1
 #pragma HLS ARRAY_PARTITION variable=shift complete dim=1
+#pragma HLS ARRAY_PARTITION variable=offset complete dim=1
     typename L::in_word inputs[L::SF];  // the pixel's input vector, replayed for every neuron fold after the first
     typename num<typename L::acc_t>::type acc[L::PE] = {};  // for g++: a pixel's first tile writes it before any read
 #pragma HLS ARRAY_PARTITION variable=acc complete
@@ -260,13 +267,13 @@ void mvau(IN& in, OUT& out, const WEIGHTS& weights, const rom_int<L::ACC_BITS> b
 #pragma HLS PIPELINE II=1
         const typename L::in_word x = nf == 0 ? in.read() : inputs[sf];
         if (nf == 0) inputs[sf] = x;
-        mvau_tile<L>(x, weights, nf * L::SF + sf, nf, sf, acc, rq, out, bias, mult, shift);
+        mvau_tile<L>(x, weights, nf * L::SF + sf, nf, sf, acc, rq, out, bias, mult, shift, offset);
         if (++sf == L::SF) {
             sf = 0;
             nf = nf == L::NF - 1 ? 0 : nf + 1;
         }
     }
-    mvau_drain<L>(rq, out, mult, shift);
+    mvau_drain<L>(rq, out, mult, shift, offset);
 }
 
 // Weights streamed from DDR (WEIGHT_STORAGE "ddr"): pixel group by pixel group (GROUP output pixels, a few rows:
@@ -279,10 +286,12 @@ void mvau(IN& in, OUT& out, const WEIGHTS& weights, const rom_int<L::ACC_BITS> b
 template <class L, class IN, class WIN, class OUT>
 void mvau_streamed(IN& in, WIN& weights_in, OUT& out, const rom_int<L::ACC_BITS> bias[L::PE][L::NF],
                    const rom_uint<L::MULT_BITS> mult[L::PE][L::NF],
-                   const rom_uint<L::SHIFT_BITS> shift[L::PE][L::NF]) {
+                   const rom_uint<L::SHIFT_BITS> shift[L::PE][L::NF],
+                   const rom_int<L::OFFSET_BITS> offset[L::PE][L::NF]) {
 #pragma HLS ARRAY_PARTITION variable=bias complete dim=1
 #pragma HLS ARRAY_PARTITION variable=mult complete dim=1
 #pragma HLS ARRAY_PARTITION variable=shift complete dim=1
+#pragma HLS ARRAY_PARTITION variable=offset complete dim=1
     typename L::in_word group[L::GROUP * L::SF];
     rom_uint<L::BANK_BITS> tiles[L::PE][L::BANKS][L::SF];  // the neuron fold's weights, [pe][bank][sf]
 #pragma HLS ARRAY_PARTITION variable=tiles complete dim=1
@@ -310,7 +319,7 @@ void mvau_streamed(IN& in, WIN& weights_in, OUT& out, const rom_int<L::ACC_BITS>
                 }
             }
         }
-        mvau_tile<L>(x, tiles, sf, nf, sf, acc, rq, out, bias, mult, shift);
+        mvau_tile<L>(x, tiles, sf, nf, sf, acc, rq, out, bias, mult, shift, offset);
         at++;
         if (++sf == L::SF) {
             sf = 0;
@@ -324,7 +333,7 @@ void mvau_streamed(IN& in, WIN& weights_in, OUT& out, const rom_int<L::ACC_BITS>
             }
         }
     }
-    mvau_drain<L>(rq, out, mult, shift);
+    mvau_drain<L>(rq, out, mult, shift, offset);
 }
 
 }  // namespace sf

@@ -21,14 +21,16 @@
 // the next group meanwhile), a fold's SF tiles are read during its first pixel and replayed from an SF-word tile
 // buffer for the others. Either way NF * PIXELS * SF cycles.
 // Arithmetic (compiler/ir.py): acc = bias + sum(weight * x) in ACC_BITS, then
-// y = clamp(round_half_even(acc * mult / 2**(SHIFT_BASE + shift)) + ZP, LO, HI) per output channel; ReLU is the
-// clamp.
+// y = clamp(round_half_even((acc * mult + offset) / 2**(SHIFT_BASE + shift)) + ZP, LO, HI) per output channel;
+// ReLU is the clamp. The offset (a float bias's fraction of an accumulator LSB, in product units) is 0 for a
+// quantized bias: OFFSET_BITS 0.
 // Memories ($readmemh, images from compiler/kernels/mvau.py memory_images):
 //   WEIGHT_FILE: NF * SF words, word nf * SF + sf = the tile of output channels nf*PE .. nf*PE+PE-1 and input
 //                vector positions sf*SIMD .. sf*SIMD+SIMD-1; weight (pe, s) in bits [(pe*SIMD + s) * W_BITS, ...),
 //                two's complement. Not read when the weights are streamed.
-//   PARAM_FILE : NF words, PE fields of ACC_BITS + MULT_BITS + SHIFT_BITS bits, lowest PE first: bias (two's
-//                complement), then multiplier, then shift beyond SHIFT_BASE (sf_round_clamp.v), lowest bits first.
+//   PARAM_FILE : NF words, PE fields of ACC_BITS + MULT_BITS + SHIFT_BITS + OFFSET_BITS bits, lowest PE first:
+//                bias (two's complement), then multiplier, then shift beyond SHIFT_BASE (sf_round_clamp.v), then
+//                (OFFSET_BITS > 0) the offset (two's complement), lowest bits first.
 // Pipeline: read (weights, parameters, replay buffers) -> dot products (ceil(log2 SIMD) adder-tree stages, none for
 // SIMD = 1) -> accumulate -> requant product -> round and clamp into the output register: 5 + ceil(log2 SIMD)
 // register stages (compiler/kernels/mvau.py mvau_fill). The requantizers (a 24-bit product, a rounding shift over the
@@ -74,6 +76,7 @@ module sf_mvau #(
     parameter integer GROUP = PIXELS,
     parameter integer W_WORD_BITS = 64,
     parameter integer REQUANT_UNITS = PE,
+    parameter integer OFFSET_BITS = 0,  // 0: no offsets (a quantized bias), no field, no adder
     parameter WEIGHT_FILE = "weights.hex",
     parameter PARAM_FILE = "params.hex"
 ) (
@@ -94,7 +97,7 @@ module sf_mvau #(
     localparam integer WEIGHT_BRAM = 0, WEIGHT_LUTRAM = 1, WEIGHT_DDR = 2;
     localparam integer XW = SIMD * IN_BITS;
     localparam integer WW = PE * SIMD * W_BITS;
-    localparam integer FW = ACC_BITS + MULT_BITS + SHIFT_BITS;  // one output channel's parameters
+    localparam integer FW = ACC_BITS + MULT_BITS + SHIFT_BITS + OFFSET_BITS;  // one output channel's parameters
     localparam integer STREAMED = WEIGHT_STORAGE == WEIGHT_DDR;
     localparam integer TILES = NF * SF;
     localparam integer BUFFER = GROUP * SF;  // input words per pixel group
@@ -128,6 +131,8 @@ module sf_mvau #(
     // A pixel's accumulators must be requantized before the next pixel's, SF cycles later.
     initial if (REQUANT_UNITS < (PE + SF - 1) / SF)
         $fatal(1, "sf_mvau: REQUANT_UNITS = %0d, must be >= ceil(PE / SF) = %0d", REQUANT_UNITS, (PE + SF - 1) / SF);
+    initial if (OFFSET_BITS < 0 || OFFSET_BITS > MULT_BITS)
+        $fatal(1, "sf_mvau: OFFSET_BITS = %0d, must be 0 .. MULT_BITS = %0d", OFFSET_BITS, MULT_BITS);
     initial if (PRODUCT_BITS < ACC_BITS + MULT_BITS)
         $fatal(1, "sf_mvau: PRODUCT_BITS = %0d, must be >= ACC_BITS + MULT_BITS = %0d", PRODUCT_BITS,
                ACC_BITS + MULT_BITS);
@@ -351,7 +356,7 @@ module sf_mvau #(
                     if (v2) acc <= (first2 ? bias : acc) + d2;
                 end
             end
-            assign channels[g*FW+:FW] = {p3[g*FW+ACC_BITS+:MULT_BITS+SHIFT_BITS], acc};
+            assign channels[g*FW+:FW] = {p3[g*FW+ACC_BITS+:FW-ACC_BITS], acc};
         end
 
         // Stage 4, the requant product, and stage 5, round and clamp into the output register: by UNITS
@@ -409,13 +414,19 @@ module sf_mvau #(
         end
         for (g = 0; g < UNITS; g = g + 1) begin : g_requant
             wire [FW-1:0] f = fields[g*FW+:FW];
+            wire signed [ACC_BITS+MULT_BITS:0] offset;  // |offset| <= mult / 2: the sum fits the product's width
+            if (OFFSET_BITS > 0) begin : g_offset
+                assign offset = $signed(f[ACC_BITS+MULT_BITS+SHIFT_BITS+:(OFFSET_BITS > 0 ? OFFSET_BITS : 1)]);
+            end else begin : g_no_offset
+                assign offset = 0;
+            end
             reg signed [ACC_BITS+MULT_BITS:0] product4;
             reg [SHIFT_BITS-1:0] shift4;
             wire [OUT_BITS-1:0] y;
             integer slot;
             always @(posedge ap_clk) begin
                 if (en) begin
-                    product4 <= $signed(f[ACC_BITS-1:0]) * $signed({1'b0, f[ACC_BITS+:MULT_BITS]});
+                    product4 <= $signed(f[ACC_BITS-1:0]) * $signed({1'b0, f[ACC_BITS+:MULT_BITS]}) + offset;
                     shift4 <= f[ACC_BITS+MULT_BITS+:SHIFT_BITS];
                     if (v4)
                         for (slot = g; slot < PE; slot = slot + UNITS)

@@ -12,7 +12,8 @@ def expected(case: dict, arrays: dict) -> tuple[dict, dict]:
     x, weight, bias = arrays["x"], arrays["weight"], arrays["bias"]
     o, c, kh, kw = weight.shape
     ho, wo = case["out_hw"]
-    rq = ir.Requant(arrays["mult"].tolist(), arrays["shift"].tolist(), p["ZP"], p["LO"], p["HI"])
+    rq = ir.Requant(arrays["mult"].tolist(), arrays["shift"].tolist(), p["ZP"], p["LO"], p["HI"],
+                    arrays["offset"].tolist())
     layer = ir.Conv(name="conv", inputs=["x"], out_shape=[o, ho, wo], out_type=None, kernel=[kh, kw],
                     stride=case["stride"], pad=case["pad"], in_channels=c, pad_value=case["pad_value"], requant=rq)
     y = golden.requantize(golden.conv_acc(x, weight, bias, layer), rq)
