@@ -59,7 +59,7 @@ $(HOST_STAMP): pyproject.toml
 
 demo: setup
 	$(PY) -m squeezeflow.compiler.demo --shared $(SHARED) --out $(OUT) --arch $(ARCH) --board $(BOARD)
-	@printf "\n=== 6. classify through the PYNQ driver's software backend (pynq's Overlay and DMA, simulated board)\n"
+	@printf "\n=== 11. classify through the PYNQ driver's software backend (pynq's Overlay and DMA, simulated board)\n"
 	$(HOST_PY) -m squeezeflow.host.driver $(OUT)/build $(DEMO_PHOTOS) --limit 4
 
 test: setup

@@ -1,9 +1,10 @@
 """`make demo`: the main job end to end, through the same commands a user types.
 
 quantize (brevitas, W6A8) -> evaluate in onnxruntime -> compile and plan for the board (IR, HLS, report) -> classify
-with the integer golden model -> C-simulate the generated HLS on photos. With ../shared it uses the trained
-SqueezeNet 1.1 and real ImageNet photos; without it, random weights (announced loudly) and the photos that ship with
-foolbox.
+with the integer golden model -> C-simulate the generated HLS on photos. Then the same for a model quantized the way
+brevitas users commonly write it (`quantize --style direct`: per-branch scales, float biases), which the compiler
+reads at a common finer scale. With ../shared it uses the trained SqueezeNet 1.1 and real ImageNet photos; without
+it, random weights (announced loudly) and the photos that ship with foolbox.
 """
 from __future__ import annotations
 
@@ -36,8 +37,6 @@ def main(argv=None) -> int:
     parser.add_argument("--csim-limit", type=int, default=4, help="photos to C-simulate (default 4)")
     args = parser.parse_args(argv)
 
-
-
     shared, out = Path(args.shared), Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     weights = shared / "models" / f"{args.arch.removesuffix('_bypass')}_imagenet.pth"
@@ -66,6 +65,22 @@ def main(argv=None) -> int:
     if "csim" in cli.VERBS:
         step("5. C-simulate the generated HLS C++ (bit-exact against the golden model)",
              ["csim", str(build), "--images", str(photos), "--limit", str(args.csim_limit)])
+    if args.arch.endswith("_bypass"):
+        print("\nnote: the direct-style steps are skipped: a bypass sum of per-branch-scale concats is not supported")
+    else:
+        direct, direct_build = out / f"{args.arch}_w6a8_direct.onnx", out / "build_direct"
+        step("6. quantize the way brevitas users commonly write it: a QuantReLU per Fire branch (per-branch scales, "
+             "no quantizer after the concats), float biases", [*quantize[:-2], "--style", "direct", "--ptq", "basic",
+                                                              "-o", str(direct)])
+        step("7. evaluate it in onnxruntime", ["eval", str(direct), "--images", str(photos),
+                                               "--limit", str(args.eval_limit)])
+        step("8. compile it: each concat at a common finer scale, float biases added exactly",
+             ["compile", str(direct), "-o", str(direct_build), "--board", args.board])
+        step("9. classify with its golden model", ["run", str(direct_build), "--images", str(photos),
+                                                   "--limit", str(args.eval_limit)])
+        if "csim" in cli.VERBS:
+            step("10. C-simulate its HLS C++", ["csim", str(direct_build), "--images", str(photos),
+                                                "--limit", str(args.csim_limit)])
     print(f"\ndemo done: model {model}, build {build}/")
     return 0
 

@@ -89,72 +89,35 @@ def photos(size: int, count: int = 4) -> np.ndarray:
 @functools.lru_cache(maxsize=None)
 def brevitas_direct_model(arch="squeezenet1_1", fmt="qcdq", size=64, classes=10, weights=None, wbits=6, abits=8,
                           per_channel=False, prune=0.0) -> Path:
-    """A SqueezeNet quantized the most direct way one writes it in brevitas, not the way `squeezeflow quantize`
-    does (issue 20): torchvision's modules with every ReLU a QuantReLU of its own (Uint8ActPerTensorFloat,
-    `abits`, plain-tensor output), so each Fire module's expand1x1 and expand3x3 branches get different scales and
-    no quantizer follows the concat (nor a bypass add); every convolution a QuantConv2d with brevitas' default
+    """A SqueezeNet quantized the most direct way one writes it in brevitas (models.DirectLayers), not the way
+    `squeezeflow quantize` does (issue 20): a QuantReLU per expand branch, so each Fire module's two branches get
+    different scales and no quantizer follows the concat (nor a bypass add); QuantConv2d with brevitas' default
     `input_quant=None`, `wbits` weights (per tensor or per channel) and a float bias (random ones with random
-    weights); the input a QuantIdentity
-    (Int8ActPerTensorFloat). `prune` zeroes that share of the smallest weights of every layer (Deep Compression's
-    pruning). Calibrated on foolbox photos, exported with brevitas' own exporter (opset 13, classic exporter)."""
+    weights: torchvision's initialisation zeroes them); the input a QuantIdentity. `prune` zeroes that share of the
+    smallest weights of every layer (Deep Compression's pruning). Calibrated on foolbox photos and exported by
+    brevitas' own exporter (opset 13, classic exporter), without squeezeflow's metadata."""
     import torch
     from brevitas.export import export_onnx_qcdq, export_qonnx
     from brevitas.graph.calibrate import calibration_mode
-    from brevitas.nn import QuantConv2d, QuantIdentity, QuantReLU
-    from brevitas.quant import Int8ActPerTensorFloat, Int8WeightPerChannelFloat, Int8WeightPerTensorFloat
-    from brevitas.quant import Uint8ActPerTensorFloat
-    from torch import nn
+    from brevitas.nn import QuantConv2d
 
     from squeezeflow.compiler.datasets import read_rgb
-    from squeezeflow.compiler.quant.models import FloatLayers, SqueezeNet, build_float_model, load_weights, parse_arch
+    from squeezeflow.compiler.quant.models import build_direct_model, build_float_model, load_weights, parse_arch
     from squeezeflow.compiler.quant.quantize import resolve_preprocess
     from squeezeflow.host.preprocess import preprocess
 
-    weight_quant = (Int8WeightPerChannelFloat if per_channel else Int8WeightPerTensorFloat).let(bit_width=wbits)
-
-    class DirectLayers(FloatLayers):
-        def conv(self, cin, cout, kernel, stride=1, padding=0):
-            return QuantConv2d(cin, cout, kernel, stride=stride, padding=padding, weight_quant=weight_quant)
-
-        def input(self):
-            return QuantIdentity(act_quant=Int8ActPerTensorFloat, return_quant_tensor=False)
-
-        def relu(self, last=False):
-            return QuantReLU(act_quant=Uint8ActPerTensorFloat.let(bit_width=abits), return_quant_tensor=False)
-
-    class DirectFire(nn.Module):  # torchvision's Fire: a ReLU per expand branch
-        def __init__(self, fire, layers):
-            super().__init__()
-            self.squeeze, self.squeeze_activation = fire.squeeze, fire.squeeze_activation
-            self.expand1x1, self.expand3x3 = fire.expand1x1, fire.expand3x3
-            self.expand1x1_activation, self.expand3x3_activation = layers.relu(), layers.relu()
-            self.bypass = fire.bypass is not None
-
-        def forward(self, x):
-            s = self.squeeze_activation(self.squeeze(x))
-            y = torch.cat([self.expand1x1_activation(self.expand1x1(s)),
-                           self.expand3x3_activation(self.expand3x3(s))], 1)
-            return y + x if self.bypass else y
-
     torch.manual_seed(0)
-    layers = DirectLayers()
-    model = SqueezeNet(arch, classes, layers=layers)
+    model = build_direct_model(arch, classes, wbits, abits, per_channel)
     if weights:  # the quantizers' own parameters are not in a float state_dict: they come from calibration
         missing, unexpected = model.load_state_dict(load_weights(build_float_model(arch, classes), weights)
                                                     .state_dict(), strict=False)
         assert not unexpected and all("act_quant" in key for key in missing), (missing, unexpected)
-    for i, module in enumerate(model.features):
-        if hasattr(module, "expand1x1"):
-            model.features[i] = DirectFire(module, layers)
-    if not weights:  # random float biases (torchvision's initialisation zeroes them): their fractions matter
-        with torch.no_grad():
-            for module in model.modules():
-                if isinstance(module, QuantConv2d):
+    with torch.no_grad():
+        for module in model.modules():
+            if isinstance(module, QuantConv2d):
+                if not weights:
                     module.bias.normal_(0, 0.05)
-    if prune:
-        with torch.no_grad():
-            for module in model.modules():
-                if isinstance(module, QuantConv2d):
+                if prune:
                     w = module.weight
                     w[w.abs() <= w.abs().flatten().kthvalue(max(1, int(prune * w.numel()))).values] = 0
     spec = resolve_preprocess(parse_arch(arch)[0], None, (size, size))

@@ -133,3 +133,18 @@ def test_simple_bypass_is_refused_in_one_line(tmp_path):
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "(Add)" in lines[0] and "quantize its output" in lines[0], proc.stderr
     assert "Traceback" not in proc.stderr and not (tmp_path / "build").exists()
+
+
+def test_quantize_style_direct_makes_such_a_model(tmp_path):
+    """`squeezeflow quantize --style direct` (GPTQ and bias correction included) exports this shape, and it
+    compiles."""
+    from squeezeflow.compiler.quant.quantize import quantize, resolve_preprocess
+
+    path = quantize("squeezenet1_1", None, factory.calib_images(8), tmp_path / "direct.onnx", num_classes=10,
+                    spec=resolve_preprocess("squeezenet1_1", None, (64, 64)), style="direct")
+    model = onnx.load(path)
+    assert {p.key: p.value for p in model.metadata_props}["squeezeflow.style"] == "direct"
+    assert all(a != b for a, b in _concat_input_scales(model))
+    net, _ = compile_model(path, warn=lambda m: None)
+    assert all(rq is not None and rq.shift == [0] for layer in net.layers if layer.kind == "concat"
+               for rq in layer.requant)

@@ -38,6 +38,8 @@ def fire_layout(arch: str):
 class FloatLayers:
     """Layer factory of the float network; `build_quant_model` swaps in brevitas layers at the same names."""
 
+    branch_activations = False  # a ReLU per expand branch (torchvision's Fire) rather than one after the concat
+
     def conv(self, cin, cout, kernel, stride=1, padding=0):
         """A float Conv2d with bias."""
         return nn.Conv2d(cin, cout, kernel_size=kernel, stride=stride, padding=padding)
@@ -64,8 +66,9 @@ class Add(nn.Module):
 
 class Fire(nn.Module):
     """torchvision's Fire, with ONE ReLU after the concat: ReLU(cat(a, b)) == cat(ReLU(a), ReLU(b)) and the
-    quantized network needs a single scale for the concat. With `bypass` the input is added to the output
-    (the paper's "simple bypass"). ReLUs hold no parameters, so the state_dict keys are torchvision's."""
+    quantized network needs a single scale for the concat (unless `layers.branch_activations`: torchvision's ReLU
+    per branch, as DirectLayers has it). With `bypass` the input is added to the output (the paper's "simple
+    bypass"). ReLUs hold no parameters, so the state_dict keys are torchvision's."""
 
     def __init__(self, inplanes, squeeze_planes, expand1x1_planes, expand3x3_planes, bypass=False, layers=None):
         super().__init__()
@@ -74,12 +77,19 @@ class Fire(nn.Module):
         self.squeeze_activation = layers.relu()
         self.expand1x1 = layers.conv(squeeze_planes, expand1x1_planes, 1)
         self.expand3x3 = layers.conv(squeeze_planes, expand3x3_planes, 3, padding=1)
-        self.expand_activation = layers.relu()
+        if layers.branch_activations:
+            self.expand1x1_activation, self.expand3x3_activation = layers.relu(), layers.relu()
+        else:
+            self.expand_activation = layers.relu()
         self.bypass = layers.add() if bypass else None
 
     def forward(self, x):
         s = self.squeeze_activation(self.squeeze(x))
-        y = self.expand_activation(torch.cat([self.expand1x1(s), self.expand3x3(s)], 1))
+        if hasattr(self, "expand_activation"):
+            y = self.expand_activation(torch.cat([self.expand1x1(s), self.expand3x3(s)], 1))
+        else:
+            y = torch.cat([self.expand1x1_activation(self.expand1x1(s)), self.expand3x3_activation(self.expand3x3(s))],
+                          1)
         return y if self.bypass is None else self.bypass(y, x)
 
 
@@ -229,3 +239,46 @@ class QuantAdd(nn.Module):
 def build_quant_model(arch: str = "squeezenet1_1", num_classes: int = 1000, wbits: int = 6, abits: int = 8):
     """The brevitas twin of `build_float_model`: same module names, so float state_dicts load into it."""
     return SqueezeNet(arch, num_classes, layers=QuantLayers(wbits, abits))
+
+
+class DirectLayers(FloatLayers):
+    """brevitas layers as its users commonly write a quantized SqueezeNet, not to this compiler's contract: every
+    ReLU its own QuantReLU (Uint8ActPerTensorFloat, plain-tensor output), so each Fire module's two expand branches
+    get their own scales and nothing quantizes their concat or a bypass sum; every convolution a QuantConv2d with
+    brevitas' default input_quant=None and a float bias; the input a QuantIdentity (Int8ActPerTensorFloat). The
+    front end reads such concats at a common finer scale (docs/arithmetic.md)."""
+
+    branch_activations = True
+
+    def __init__(self, wbits: int, abits: int, per_channel: bool):
+        from brevitas.quant import Int8WeightPerChannelFloat, Int8WeightPerTensorFloat, Uint8ActPerTensorFloat
+
+        self.weight_quant = (Int8WeightPerChannelFloat if per_channel else Int8WeightPerTensorFloat).let(
+            bit_width=wbits)
+        self.act_quant = Uint8ActPerTensorFloat.let(bit_width=abits)
+
+    def conv(self, cin, cout, kernel, stride=1, padding=0):
+        """A QuantConv2d with `wbits` weights, no input quantizer and a float bias."""
+        from brevitas.nn import QuantConv2d
+
+        return QuantConv2d(cin, cout, kernel, stride=stride, padding=padding, weight_quant=self.weight_quant)
+
+    def input(self):
+        """A QuantIdentity quantizing the input to signed 8 bits (a plain tensor out)."""
+        from brevitas.nn import QuantIdentity
+        from brevitas.quant import Int8ActPerTensorFloat
+
+        return QuantIdentity(act_quant=Int8ActPerTensorFloat, return_quant_tensor=False)
+
+    def relu(self, last=False):
+        """A QuantReLU of its own, `abits` unsigned, a plain tensor out."""
+        from brevitas.nn import QuantReLU
+
+        return QuantReLU(act_quant=self.act_quant, return_quant_tensor=False)
+
+
+def build_direct_model(arch: str = "squeezenet1_1", num_classes: int = 1000, wbits: int = 6, abits: int = 8,
+                       per_channel: bool = True):
+    """`arch` in brevitas as its users commonly write it (DirectLayers), with torchvision's module names for the
+    convolutions, so float state_dicts load into it."""
+    return SqueezeNet(arch, num_classes, layers=DirectLayers(wbits, abits, per_channel))

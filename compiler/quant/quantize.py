@@ -15,11 +15,13 @@ from squeezeflow.host.preprocess import preprocess
 
 from ..datasets import list_images, read_rgb
 from ..errors import UserError
-from .models import build_float_model, build_quant_model, infer_arch, load_weights, parse_arch, read_state_dict
+from .models import (build_direct_model, build_float_model, build_quant_model, infer_arch, load_weights, parse_arch,
+                     read_state_dict)
 
 PREPROCESS_KEY = "squeezeflow.preprocess"
 BATCH = 16
 PTQ = ("gptq", "basic")
+STYLES = ("squeezeflow", "direct")
 
 
 def add_arguments(parser):
@@ -34,6 +36,11 @@ def add_arguments(parser):
     parser.add_argument("--ptq", choices=PTQ, default="gptq",
                         help="gptq (default): calibration + GPTQ weight rounding + bias correction; "
                              "basic: calibration + bias correction only, several times faster, less accurate")
+    parser.add_argument("--style", choices=STYLES, default="squeezeflow",
+                        help="squeezeflow (default): one quantizer after each Fire concat, Int32 biases, as the "
+                             "compiler prefers; direct: brevitas as its users commonly write it, a QuantReLU per "
+                             "Fire branch (per-branch scales), float biases, per-channel weights "
+                             "(docs/arithmetic.md)")
     parser.add_argument("--num-classes", type=int, metavar="N",
                         help="classifier width (default: from --weights, else 1000)")
     parser.add_argument("--input-size", type=int, nargs=2, metavar=("H", "W"),
@@ -57,8 +64,8 @@ def run(args):
         print("WARNING: NO --weights GIVEN: QUANTIZING RANDOMLY INITIALISED WEIGHTS; "
               "THE MODEL WILL NOT CLASSIFY ANYTHING", file=sys.stderr)
     quantize(args.arch, args.weights, calib, args.output, wbits=args.wbits, abits=args.abits, fmt=args.format,
-             num_classes=args.num_classes, spec=spec, ptq=args.ptq)
-    print(f"wrote {args.output} ({args.arch}, W{args.wbits}A{args.abits}, {args.format}, "
+             num_classes=args.num_classes, spec=spec, ptq=args.ptq, style=args.style)
+    print(f"wrote {args.output} ({args.arch}, W{args.wbits}A{args.abits}, {args.format}, {args.style} style, "
           f"calibrated on {len(calib)} images)")
 
 
@@ -98,7 +105,8 @@ def calibration_batches(images, spec):
     return [torch.from_numpy(np.stack(arrays[i:i + BATCH])) for i in range(0, len(arrays), BATCH)]
 
 
-def build_calibrated(arch, weights, images, spec, wbits=6, abits=8, num_classes=None, ptq="gptq"):
+def build_calibrated(arch, weights, images, spec, wbits=6, abits=8, num_classes=None, ptq="gptq",
+                     style="squeezeflow"):
     """Float model -> brevitas model with the same weights -> post-training quantization:
     activation ranges from calibration (percentile statistics), GPTQ weight rounding (act_order; skipped with
     ptq="basic"), bias correction. GPTQ matters at 6 bits: top-1 agreement with the float model on ImageNet
@@ -122,7 +130,8 @@ def build_calibrated(arch, weights, images, spec, wbits=6, abits=8, num_classes=
     except RuntimeError as exc:
         raise UserError(f"input size {spec.input_size} is too small for {arch}", why=str(exc).splitlines()[0]) from None
 
-    model = build_quant_model(arch, num_classes, wbits, abits)
+    model = (build_quant_model(arch, num_classes, wbits, abits) if style == "squeezeflow"
+             else build_direct_model(arch, num_classes, wbits, abits))
     missing, unexpected = model.load_state_dict(float_model.state_dict(), strict=False)
     assert not unexpected and all("_quant" in k for k in missing), (unexpected, missing)  # only quantizer state
     model.eval()
@@ -172,10 +181,11 @@ def export(model, path, spec, fmt="qcdq", metadata=None):
     return path
 
 
-def quantize(arch, weights, images, output, wbits=6, abits=8, fmt="qcdq", num_classes=None, spec=None, ptq="gptq"):
+def quantize(arch, weights, images, output, wbits=6, abits=8, fmt="qcdq", num_classes=None, spec=None, ptq="gptq",
+             style="squeezeflow"):
     """Quantize and export; `images` are calibration image paths. Returns the output path."""
     spec = spec or resolve_preprocess(arch, None, None)
-    model = build_calibrated(arch, weights, images, spec, wbits, abits, num_classes, ptq)
+    model = build_calibrated(arch, weights, images, spec, wbits, abits, num_classes, ptq, style)
     meta = {"squeezeflow.arch": arch, "squeezeflow.wbits": str(wbits), "squeezeflow.abits": str(abits),
-            "squeezeflow.ptq": ptq}
+            "squeezeflow.ptq": ptq, "squeezeflow.style": style}
     return export(model, output, spec, fmt, meta)
