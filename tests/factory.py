@@ -35,9 +35,11 @@ def brevitas_model(arch="squeezenet1_1", fmt="qcdq", size=64, classes=10, weight
 
 
 @functools.lru_cache(maxsize=None)
-def ort_qdq_model(arch="squeezenet1_1", size=64, classes=10, weights=None) -> Path:
+def ort_qdq_model(arch="squeezenet1_1", size=64, classes=10, weights=None, dynamo=False, softmax=False) -> Path:
     """A float SqueezeNet exported by torch.onnx and quantized by onnxruntime's quantize_static (QDQ, per-channel
-    int8 weights, uint8 activations with zero points): the format other tools produce."""
+    int8 weights, uint8 activations with zero points): the format other tools produce. `dynamo`: torch's dynamo
+    exporter (its default opset, 18 or later) instead of the classic one; `softmax`: a final Softmax, and a batch
+    dimension named N (classic exporter only), which quantize_static then quantizes too."""
     import torch
     from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
 
@@ -50,10 +52,18 @@ def ort_qdq_model(arch="squeezenet1_1", size=64, classes=10, weights=None) -> Pa
     if weights:
         load_weights(model, weights)
     model.eval()
-    stem = _CACHE / f"{arch}-qdq-{size}-{classes}-{'trained' if weights else 'random'}"
+    stem = _CACHE / (f"{arch}-qdq-{size}-{classes}-{'trained' if weights else 'random'}"
+                     f"{'-dynamo' if dynamo else ''}{'-softmax' if softmax else ''}")
     float_path, out = stem.with_suffix(".float.onnx"), stem.with_suffix(".onnx")
-    torch.onnx.export(model, torch.zeros(1, 3, size, size), str(float_path), dynamo=False, opset_version=13,
-                      input_names=["input"], output_names=["logits"])
+    if softmax:
+        model = torch.nn.Sequential(model, torch.nn.Softmax(dim=1))
+    if dynamo:
+        torch.onnx.export(model, (torch.zeros(1, 3, size, size),), str(float_path), dynamo=True,
+                          input_names=["input"], output_names=["logits"])
+    else:
+        torch.onnx.export(model, torch.zeros(1, 3, size, size), str(float_path), dynamo=False, opset_version=13,
+                          input_names=["input"], output_names=["logits"],
+                          dynamic_axes={"input": {0: "N"}, "logits": {0: "N"}} if softmax else None)
     spec = torchvision((size, size))
     batches = [{"input": preprocess(read_rgb(p), spec)[None]} for p in calib_images(8)]
 

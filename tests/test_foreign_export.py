@@ -5,10 +5,11 @@ scales, no quantizer after the concat, QuantConv2d with brevitas' default input_
 The front end reads such a concat at a common finer scale, each input an exact integer multiple of its integers
 (compiler/frontend/lower.py common_scale, docs/arithmetic.md), and a float bias's fraction of an accumulator LSB
 goes into the requantization (ir.Requant offset). Checked here: the export really has that shape; the IR agrees
-with onnxruntime layer by layer (node by node >= 99.9% identical, <= 1 LSB; optimized, whose fused kernels round
-float biases, >= 99.5%) across weight and activation widths, per-tensor and per-channel scales, SqueezeNet 1.0 and
-1.1, pruned weights, random float biases; QONNX gives the QCDQ export's IR; C and RTL simulation are bit-exact; a simple-bypass model, whose
-unquantized sums of such concats would need over-wide integers, is refused in one line.
+with onnxruntime layer by layer, >= 99.9% identical and <= 1 LSB: node by node as it is, and optimized (whose fused
+kernels round float biases to int32) with its offsets removed. That holds across weight and activation widths,
+per-tensor and per-channel scales, SqueezeNet 1.0 and 1.1, pruned weights and random float biases. QONNX gives the
+QCDQ export's IR; C and RTL simulation are bit-exact; `quantize --style direct` makes such models; a simple-bypass
+model, whose unquantized sums of such concats would need over-wide integers, is refused in one line.
 """
 from __future__ import annotations
 
@@ -148,3 +149,23 @@ def test_quantize_style_direct_makes_such_a_model(tmp_path):
     net, _ = compile_model(path, warn=lambda m: None)
     assert all(rq is not None and rq.shift == [0] for layer in net.layers if layer.kind == "concat"
                for rq in layer.requant)
+
+
+@pytest.mark.parametrize("variant", ["dynamo", "softmax"])
+def test_other_exporters_compile_and_agree(variant):
+    """onnxruntime QDQ models of a float SqueezeNet exported by torch's dynamo exporter (opset 18 or later), or with a
+    final Softmax (which quantize_static quantizes too) and a batch dimension named N. Their input is uint8 with a
+    zero point; the host applies the Softmax."""
+    path = factory.ort_qdq_model(**{variant: True})
+    model = onnx.load(path)
+    if variant == "dynamo":
+        assert max(o.version for o in model.opset_import if o.domain in ("", "ai.onnx")) >= 18
+    else:
+        assert model.graph.input[0].type.tensor_type.shape.dim[0].dim_param == "N"
+        softmax = next(n for n in model.graph.node if n.op_type == "Softmax")
+        assert any(n.op_type == "QuantizeLinear" and softmax.output[0] in n.input for n in model.graph.node)
+    net, arrays = compile_model(path, warn=lambda m: None, preprocess="torchvision")
+    assert not net.input_type.signed and net.input_type.zero_point != 0
+    for optimized in (False, True):
+        for r in reference.per_layer(net, arrays, path, factory.photos(64, 2), optimized):
+            assert r.max_diff <= 1 and r.fraction_equal >= 0.999, (variant, optimized, r)

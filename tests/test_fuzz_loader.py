@@ -1,5 +1,7 @@
 """Fuzz the ONNX loader: mutated and truncated models end in a clean UserError or a valid IR, never a traceback or
-a hang."""
+a hang. The seeds are models in every export style the front end takes: `squeezeflow quantize`'s brevitas QCDQ,
+brevitas written the direct way (per-branch scales, float biases), onnxruntime QDQ from torch's dynamo exporter,
+and onnxruntime QDQ with a quantized final Softmax and a named batch dimension."""
 import functools
 import random
 import signal
@@ -15,9 +17,14 @@ SETTINGS = settings(max_examples=200, deadline=None, derandomize=True,
                     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
 
-@functools.lru_cache(maxsize=1)
-def model_bytes() -> bytes:  # not a fixture: hypothesis would print all 800 kB of it with every failure
-    return factory.brevitas_model().read_bytes()
+STYLES = {"squeezeflow": factory.brevitas_model, "direct": factory.brevitas_direct_model,
+          "dynamo": functools.partial(factory.ort_qdq_model, dynamo=True),
+          "softmax": functools.partial(factory.ort_qdq_model, softmax=True)}
+
+
+@functools.lru_cache(maxsize=None)
+def model_bytes(style: str = "squeezeflow") -> bytes:  # not a fixture: hypothesis would print all 800 kB of it
+    return STYLES[style]().read_bytes()
 
 
 def compile_or_clean_error(path):
@@ -36,9 +43,11 @@ def compile_or_clean_error(path):
 
 
 @SETTINGS
-@given(cut=st.floats(0, 1), flips=st.lists(st.tuples(st.floats(0, 1), st.integers(0, 255)), max_size=8))
-def test_truncated_and_bit_flipped_bytes(tmp_path, cut, flips):
-    data = bytearray(model_bytes()[: int(len(model_bytes()) * cut) or 1] if cut < 0.95 else model_bytes())
+@given(style=st.sampled_from(sorted(STYLES)), cut=st.floats(0, 1),
+       flips=st.lists(st.tuples(st.floats(0, 1), st.integers(0, 255)), max_size=8))
+def test_truncated_and_bit_flipped_bytes(tmp_path, style, cut, flips):
+    whole = model_bytes(style)
+    data = bytearray(whole[: int(len(whole) * cut) or 1] if cut < 0.95 else whole)
     for where, value in flips:
         data[int(where * (len(data) - 1))] = value
     path = tmp_path / "mutant.onnx"
@@ -84,11 +93,11 @@ def mutate(model, rng: random.Random):
 
 
 @SETTINGS
-@given(seed=st.integers(0, 2**32 - 1), edits=st.integers(1, 3))
-def test_structurally_mutated_models(tmp_path, seed, edits):
+@given(style=st.sampled_from(sorted(STYLES)), seed=st.integers(0, 2**32 - 1), edits=st.integers(1, 3))
+def test_structurally_mutated_models(tmp_path, style, seed, edits):
     import onnx
 
-    model = onnx.load_model_from_string(model_bytes())
+    model = onnx.load_model_from_string(model_bytes(style))
     rng = random.Random(seed)
     for _ in range(edits):
         mutate(model, rng)

@@ -36,6 +36,7 @@ PASS_THROUGH = ("Identity", "Dropout")
 # Ops that give constants a meaning (integers plus scale) instead of a value: never folded.
 QUANTIZER_OPS = ("QuantizeLinear", "DequantizeLinear", "Clip", "Quant")
 SHAPE_ONLY = ("Flatten", "Reshape", "Squeeze")  # allowed on the (N, C, 1, 1) pooled output only
+AFTER_SOFTMAX = QUANTIZER_OPS + SHAPE_ONLY + PASS_THROUGH  # what may follow the final Softmax
 _INT_RANGES = {np.dtype(np.uint8): (0, 255), np.dtype(np.int8): (-128, 127)}
 # An unquantized concat or sum at a common scale: each input scale is K * the common scale for an integer K of at
 # most COMMON_SCALE_BITS bits, to a relative error of at most COMMON_SCALE_ERROR where such K exist.
@@ -107,6 +108,14 @@ class FloatInput:
     """The network input before its quantizer: a real-valued CHW tensor."""
 
     shape: list[int]
+
+
+@dataclass
+class Softmaxed:
+    """The pooled output after a final Softmax, which the host applies: quantizers and reshapes between it and the
+    graph output (onnxruntime's QDQ quantizes a softmax too) leave it as it is."""
+
+    value: object  # the pooled QAct or Pending
 
 
 @dataclass
@@ -223,7 +232,9 @@ class Lowering:
             if any(name and v is None for name, v in zip(node.input, inputs)):
                 self.fail(node, "an input is neither produced by an earlier node nor an initializer")
             constant = bool(inputs) and all(isinstance(v, Const) for v in inputs if v is not None)
-            if constant and node.op_type not in QUANTIZER_OPS:
+            if inputs and isinstance(inputs[0], Softmaxed) and node.op_type in AFTER_SOFTMAX:
+                result = inputs[0]
+            elif constant and node.op_type not in QUANTIZER_OPS:
                 result = self._fold(node, inputs)
             elif handler is None:
                 self.fail(node, "operator is not supported in a SqueezeNet dataflow accelerator")
@@ -240,6 +251,8 @@ class Lowering:
         A global pool left unquantized at the output is emitted without requantization.
         """
         out = self.values[self.graph.output[0].name]
+        if isinstance(out, Softmaxed):
+            out = out.value
         if isinstance(out, Pending) and out.float_output is not None:
             out = out.float_output()
         if not (isinstance(out, QAct) and out.pooled):
@@ -746,9 +759,19 @@ class Lowering:
     def op_Softmax(self, node, x):
         """Drop a Softmax (or LogSoftmax) that ends the network on the pooled output; the host applies it."""
         # Softmax is monotonic: the accelerator returns logits and the host computes probabilities.
-        if isinstance(x, (QAct, Pending)) and x.pooled and node.output[0] == self.graph.output[0].name:
-            return x
-        self.fail(node, "Softmax is only supported as the network's last operation")
+        if isinstance(x, (QAct, Pending)) and x.pooled and self._only_quantizers_to_output(node.output[0]):
+            return Softmaxed(x)
+        self.fail(node, "Softmax is only supported as the network's last operation (quantizers and reshapes may "
+                        "follow it)")
+
+    def _only_quantizers_to_output(self, tensor: str) -> bool:
+        """Whether `tensor` reaches the graph output through quantizers, reshapes and pass-throughs only."""
+        while tensor != self.graph.output[0].name:
+            users = [n for n in self.nodes if tensor in n.input]
+            if len(users) != 1 or users[0].op_type not in AFTER_SOFTMAX:
+                return False
+            tensor = users[0].output[0]
+        return True
 
     op_LogSoftmax = op_Softmax
 
