@@ -337,12 +337,13 @@ template <class T> struct fifo {
 };
 inline long long as_ll(long long v) { return v; }
 template <int W> long long as_ll(const ap_int<W>& v) { return v.to_int64(); }
-template <class L, class WEIGHTS, class BIAS, class MULT, class SHIFT>
-void run(int id, const uint64_t* xs, const WEIGHTS& weights, const BIAS& bias, const MULT& mult, const SHIFT& shift) {
+template <class L, class WEIGHTS, class BIAS, class MULT, class SHIFT, class OFFSET>
+void run(int id, const uint64_t* xs, const WEIGHTS& weights, const BIAS& bias, const MULT& mult, const SHIFT& shift,
+         const OFFSET& offset) {
     fifo<typename L::in_word> in;
     fifo<typename L::out_word> out;
     for (int i = 0; i < L::PIXELS * L::SF; i++) in.write(typename L::in_word(xs[i]));
-    sf::mvau<L>(in, out, weights, bias, mult, shift);
+    sf::mvau<L>(in, out, weights, bias, mult, shift, offset);
     while (!out.q.empty()) {
         typename sf::num<typename L::out_t>::type ys[L::PE];
         sf::unpack<typename L::out_t>(out.read(), ys);
@@ -371,7 +372,8 @@ def _mvau_case(rng, mac, signed, wbits, simd, pe, sf, nf):
     config = dict(SIMD=simd, PE=pe, SF=sf, NF=nf, PIXELS=MVAU_PIXELS, BANKS=1, BANK_LANES=simd,
                   BANK_BITS=simd * wbits, ACC_BITS=acc_bits, MULT_BITS=24, SHIFT_BITS=1, SHIFT_BASE=0,
                   PRODUCT_BITS=acc_bits + 25, ZP=0, LO=-(1 << (acc_bits - 1)), HI=(1 << (acc_bits - 1)) - 1, MAC=mac,
-                  PACK_SHIFT=spec.pack_shift(8, signed, wbits, simd), REQUANT_UNITS=spec.requant_units(pe, sf))
+                  PACK_SHIFT=spec.pack_shift(8, signed, wbits, simd), REQUANT_UNITS=spec.requant_units(pe, sf),
+                  OFFSET_BITS=1)
     words = [sum((int(v) & 255) << (8 * i) for i, v in enumerate(x[0, k * simd:(k + 1) * simd, 0, p]))
              for p in range(MVAU_PIXELS) for k in range(sf)]
     tiles = weight.reshape(nf, pe, sf, simd).transpose(1, 0, 2, 3).reshape(pe, nf * sf, simd)
@@ -391,6 +393,7 @@ def _mvau_case(rng, mac, signed, wbits, simd, pe, sf, nf):
               table("weights", rom, "rom_uint", simd * wbits) +
               table("bias", bias.reshape(nf, pe).T.tolist(), "rom_int", acc_bits) +
               table("mult", [[1] * nf] * pe, "rom_uint", 24) + table("shift", [[0] * nf] * pe, "rom_uint", 1) +
+              table("offset", [[0] * nf] * pe, "rom_int", 1) +
               f"static const uint64_t {name}_x[] = {{{', '.join(map(hex, words))}}};\n")
     return name, source, x, weight, bias
 
@@ -404,7 +407,7 @@ def test_mvau_multiplier_mappings_are_bit_exact(tmp_path):
 
     rng = np.random.default_rng(17)
     cases = [_mvau_case(rng, *mapping) for mapping in MVAU_MAPPINGS]
-    calls = "".join(f"    run<{n}>({i}, {n}_x, {n}_weights, {n}_bias, {n}_mult, {n}_shift);\n"
+    calls = "".join(f"    run<{n}>({i}, {n}_x, {n}_weights, {n}_bias, {n}_mult, {n}_shift, {n}_offset);\n"
                     for i, (n, *_) in enumerate(cases))
     (tmp_path / "mvau.cpp").write_text(MVAU_HARNESS + "".join(c[1] for c in cases) +
                                        f"int main() {{\n{calls}    return 0;\n}}\n")
