@@ -112,16 +112,15 @@ def brevitas_direct_model(arch="squeezenet1_1", fmt="qcdq", size=64, classes=10,
     from brevitas.nn import QuantConv2d
 
     from squeezeflow.compiler.datasets import read_rgb
-    from squeezeflow.compiler.quant.models import build_direct_model, build_float_model, load_weights, parse_arch
+    from squeezeflow.compiler.quant.models import (build_direct_model, build_float_model, copy_float_weights,
+                                                   load_weights, parse_arch)
     from squeezeflow.compiler.quant.quantize import resolve_preprocess
     from squeezeflow.host.preprocess import preprocess
 
     torch.manual_seed(0)
     model = build_direct_model(arch, classes, wbits, abits, per_channel)
-    if weights:  # the quantizers' own parameters are not in a float state_dict: they come from calibration
-        missing, unexpected = model.load_state_dict(load_weights(build_float_model(arch, classes), weights)
-                                                    .state_dict(), strict=False)
-        assert not unexpected and all("act_quant" in key for key in missing), (missing, unexpected)
+    if weights:
+        copy_float_weights(model, load_weights(build_float_model(arch, classes), weights))
     with torch.no_grad():
         for module in model.modules():
             if isinstance(module, QuantConv2d):

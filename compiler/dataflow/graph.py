@@ -271,11 +271,14 @@ class _Builder:
         self.g.processes.append(p)
         return p
 
-    def table(self, owner: str, name: str, ctype: str, values) -> str:
-        """Lay out table `name` of `owner` (values: an array, or a function giving it) and return its name."""
+    def channel_table(self, owner: str, name: str, ctype: str, values, shape) -> str:
+        """Lay out per-channel table `name` of `owner` as `shape` (parallel lanes, folds): channel f * lanes + l at
+        [l][f]. `values()` gives one value per channel, or one for all; it is called only when tables are laid out
+        (not for the planner's graphs). Returns the table's name."""
         if self.with_tables:
-            values = values() if callable(values) else values
-            self.g.tables.setdefault(owner, []).append(Table(name, ctype, list(values.shape), values.tolist()))
+            rows, cols = shape
+            table = np.broadcast_to(np.asarray(values(), np.int64), (rows * cols,)).reshape(cols, rows).T
+            self.g.tables.setdefault(owner, []).append(Table(name, ctype, list(table.shape), table.tolist()))
         return name
 
     def publish(self, name: str, s: Stream) -> None:
@@ -322,24 +325,19 @@ class _Builder:
                      [s], [out], [s.var, out.var], lead=window_lead(h, w, kernel, stride, pad, ho, wo))
         return out
 
-    def requant_tables(self, owner: str, prefix: str, rq: ir.Requant, channels: int, shape) -> tuple[str, str]:
-        """Per-channel multiplier and shift tables, laid out as `shape` (a 2-D reshape of the channel index,
-        transposed so that dimension 0 is the parallel one); returns their names. The shift table holds each
-        channel's excess over the least shift (the configurations' SHIFT_BASE), so that the rounding's barrel
-        shifter spans only their spread (sf_round_clamp.v)."""
-        mult = np.broadcast_to(np.asarray(rq.multiplier, np.int64), (channels,))
-        shift = np.broadcast_to(np.asarray(rq.shift, np.int64), (channels,))
-        base = rq.shift_base
-        rows, cols = shape
-        return (self.table(owner, f"{ident(prefix)}_mult", f"sf::rom_uint<{spec.REQUANT_MULT_BITS}>",
-                           mult.reshape(cols, rows).T),
-                self.table(owner, f"{ident(prefix)}_shift", f"sf::rom_uint<{rq.shift_bits}>",
-                           (shift - base).reshape(cols, rows).T))
+    def requant_tables(self, owner: str, prefix: str, rq: ir.Requant, shape) -> tuple[str, str]:
+        """Per-channel multiplier and shift tables, laid out as `shape` (channel_table); returns their names. The
+        shift table holds each channel's excess over the least shift (the configurations' SHIFT_BASE), so that the
+        rounding's barrel shifter spans only their spread (sf_round_clamp.v)."""
+        return (self.channel_table(owner, f"{ident(prefix)}_mult", f"sf::rom_uint<{spec.REQUANT_MULT_BITS}>",
+                                   lambda: rq.multiplier, shape),
+                self.channel_table(owner, f"{ident(prefix)}_shift", f"sf::rom_uint<{rq.shift_bits}>",
+                                   lambda: np.asarray(rq.shift) - rq.shift_base, shape))
 
     def requant(self, name: str, owner: str, s: Stream, rq: ir.Requant, zp_in: int, out_type: ir.QType) -> Stream:
         out = self.typed(name, out_type, s.lanes, s.channels, s.pixels)
         cg = s.channels // s.lanes
-        mult, shift = self.requant_tables(owner, name, rq, s.channels, (s.lanes, cg))
+        mult, shift = self.requant_tables(owner, name, rq, (s.lanes, cg))
         diff_bits = s.bits + 1
         product_bits = max(diff_bits + spec.REQUANT_MULT_BITS + 1, max(rq.shift) + 2)
         self.process(name, owner,
@@ -398,12 +396,12 @@ class _Builder:
         banks, bank_bits = layer.simd // lanes, lanes * layer.weight_bits
         prefix = ident(layer.name)
         rq = layer.requant
-        bias = self.table(layer.name, f"{prefix}_bias", f"sf::rom_int<{layer.acc_bits}>",
-                          lambda: self.arrays[f"{layer.name}.bias"].astype(np.int64).reshape(nf, layer.pe).T)
-        mult, shift = self.requant_tables(layer.name, layer.name, rq, o, (layer.pe, nf))
+        bias = self.channel_table(layer.name, f"{prefix}_bias", f"sf::rom_int<{layer.acc_bits}>",
+                                  lambda: self.arrays[f"{layer.name}.bias"], (layer.pe, nf))
+        mult, shift = self.requant_tables(layer.name, layer.name, rq, (layer.pe, nf))
         offset_bits = max(1, rq.offset_bits)  # a 1-bit table of zeros: no offset
-        offset = self.table(layer.name, f"{prefix}_offset", f"sf::rom_int<{offset_bits}>", lambda: np.broadcast_to(
-            np.asarray(rq.offset or [0], np.int64), (o,)).reshape(nf, layer.pe).T)
+        offset = self.channel_table(layer.name, f"{prefix}_offset", f"sf::rom_int<{offset_bits}>",
+                                    lambda: rq.offset or 0, (layer.pe, nf))
         product_bits = max(layer.acc_bits + spec.REQUANT_MULT_BITS + 1, max(rq.shift) + 2)
         config = dict(NAME=layer.name, in_t=x.lane, in_word=x.word, out_t=out.lane, out_word=out.word,
                       w_t=_lane_type(layer.weight_bits, True), acc_t=_lane_type(layer.acc_bits, True),

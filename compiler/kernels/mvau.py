@@ -122,9 +122,11 @@ def mvau_param_memory(bias, mult, shift, channels: int, pe: int, acc_bits: int, 
     return hex_words(per_channel.reshape(channels // pe, pe * len(values)), widths * pe)
 
 
-def offset_parameter(layer) -> int:
-    """sf_mvau's OFFSET_BITS for a layer: 0 (no offset field, no adder) when its requantization has no offsets."""
-    return layer.requant.offset_bits
+
+def offset_field_bits(config) -> int:
+    """sf_mvau's OFFSET_BITS: the offset table's width, or 0 (no field, no adder) when the table is the 1-bit one of
+    zeros the HLS kernel gets without offsets (a nonzero offset takes at least 2 signed bits)."""
+    return config.OFFSET_BITS if config.OFFSET_BITS > 1 else 0
 
 
 class Mvau(Kernel):
@@ -157,12 +159,13 @@ class Mvau(Kernel):
                           "PACK_SHIFT REQUANT_UNITS"),
                 "IN_BITS": x.bits, "IN_SIGNED": x.signed, "W_BITS": layer.weight_bits, "OUT_BITS": y.bits,
                 "WEIGHT_STORAGE": spec.WEIGHT_STORAGES.index(layer.weight_storage),
-                **({"OFFSET_BITS": offset_parameter(layer)} if offset_parameter(layer) else {})}
+                **({"OFFSET_BITS": offset_field_bits(config)} if offset_field_bits(config) else {})}
 
     @staticmethod
     def _offset(config, offset) -> tuple[object, int]:
-        """The offset column of PARAM_FILE: none when the offset table is all zero (OFFSET_BITS 1)."""
-        return (offset, config.OFFSET_BITS) if offset is not None and offset.any() else (None, 0)
+        """The offset column of PARAM_FILE, and its width (none without offsets)."""
+        bits = offset_field_bits(config)
+        return (offset if bits else None), bits
 
     @classmethod
     def memory_images(cls, config, args, tables, weight):

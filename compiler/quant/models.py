@@ -236,6 +236,14 @@ class QuantAdd(nn.Module):
         return self.requant(getattr(y, "value", y) + getattr(x, "value", x))
 
 
+def copy_float_weights(model: nn.Module, float_model: nn.Module) -> nn.Module:
+    """Load `float_model`'s weights into its brevitas twin `model` (the same module names). Only the quantizers'
+    own state is left out; calibration sets it."""
+    missing, unexpected = model.load_state_dict(float_model.state_dict(), strict=False)
+    assert not unexpected and all("_quant" in k for k in missing), (unexpected, missing)
+    return model
+
+
 def build_quant_model(arch: str = "squeezenet1_1", num_classes: int = 1000, wbits: int = 6, abits: int = 8):
     """The brevitas twin of `build_float_model`: same module names, so float state_dicts load into it."""
     return SqueezeNet(arch, num_classes, layers=QuantLayers(wbits, abits))

@@ -15,8 +15,8 @@ from squeezeflow.host.preprocess import preprocess
 
 from ..datasets import list_images, read_rgb
 from ..errors import UserError
-from .models import (build_direct_model, build_float_model, build_quant_model, infer_arch, load_weights, parse_arch,
-                     read_state_dict)
+from .models import (build_direct_model, build_float_model, build_quant_model, copy_float_weights, infer_arch,
+                     load_weights, parse_arch, read_state_dict)
 
 PREPROCESS_KEY = "squeezeflow.preprocess"
 BATCH = 16
@@ -132,8 +132,7 @@ def build_calibrated(arch, weights, images, spec, wbits=6, abits=8, num_classes=
 
     model = (build_quant_model(arch, num_classes, wbits, abits) if style == "squeezeflow"
              else build_direct_model(arch, num_classes, wbits, abits))
-    missing, unexpected = model.load_state_dict(float_model.state_dict(), strict=False)
-    assert not unexpected and all("_quant" in k for k in missing), (unexpected, missing)  # only quantizer state
+    copy_float_weights(model, float_model)
     model.eval()
     batches = calibration_batches(images, spec)
     threads = torch.get_num_threads()
